@@ -1,0 +1,3 @@
+from separ.cli import main
+
+main()

@@ -1,0 +1,159 @@
+"""The ``activity(event_id, actor, verb, object, ts)`` table every co-action detector reads.
+
+Derived from posts, follows and reports in SQL. Layers are verbs (see
+:data:`separ.schema.VERBS`); adding a layer is adding rows, not code paths. Event ids
+name the source record: ``p:POST_ID``, ``f:FOLLOWER>FOLLOWEE``, ``r:REPORT_ID``.
+
+Values that need Persian-aware normalisation (hashtags, URLs, post text) are normalised
+in Python once per *distinct* value and joined back, so the per-event work stays in SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import pyarrow as pa
+
+from separ.text import normalize_hashtag, normalize_url, text_fingerprint, url_domain
+from separ.workspace import Workspace
+
+BATCH = 100_000
+
+
+def _map_distinct(
+    ws: Workspace,
+    name: str,
+    query: str,
+    functions: dict[str, Callable[[str], str | None]],
+) -> None:
+    """Create temp table ``name(value, <fn>...)`` from the distinct values of ``query``."""
+    cols = ", ".join(f"{k} VARCHAR" for k in functions)
+    ws.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (value VARCHAR, {cols})")
+    reader = ws.con.execute(query).fetch_record_batch(BATCH)
+    for batch in reader:
+        values: list[str] = batch.column(0).to_pylist()
+        data: dict[str, Iterable[str | None]] = {"value": values}
+        for key, fn in functions.items():
+            data[key] = [fn(v) for v in values]
+        table = pa.table({k: pa.array(list(v), pa.string()) for k, v in data.items()})
+        ws.con.register("_separ_map", table)
+        ws.con.execute(f"INSERT INTO {name} SELECT * FROM _separ_map")
+        ws.con.unregister("_separ_map")
+
+
+def _hashtag(value: str) -> str | None:
+    return normalize_hashtag(value) or None
+
+
+def _url(value: str) -> str | None:
+    return normalize_url(value) or None
+
+
+def _domain(value: str) -> str | None:
+    return url_domain(value) or None
+
+
+def _fingerprint(value: str) -> str | None:
+    return text_fingerprint(value) or None
+
+
+def build_activity(ws: Workspace) -> int:
+    """(Re)build the activity table from the native tables; returns its row count."""
+    con = ws.con
+    _map_distinct(
+        ws,
+        "_tag_map",
+        "SELECT DISTINCT h FROM (SELECT unnest(hashtags) AS h FROM posts) WHERE h IS NOT NULL",
+        {"tag": _hashtag},
+    )
+    _map_distinct(
+        ws,
+        "_url_map",
+        "SELECT DISTINCT u FROM (SELECT unnest(urls) AS u FROM posts) WHERE u IS NOT NULL",
+        {"url": _url, "domain": _domain},
+    )
+    _map_distinct(
+        ws,
+        "_text_map",
+        "SELECT DISTINCT text FROM posts WHERE text IS NOT NULL AND kind <> 'repost'",
+        {"fp": _fingerprint},
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _handles AS
+        SELECT lower(ltrim(handle, '@')) AS handle, min(account_id) AS account_id
+        FROM accounts WHERE handle IS NOT NULL GROUP BY 1"""
+    )
+    with ws.transaction():
+        con.execute("DELETE FROM activity")
+        con.execute(
+            """INSERT INTO activity
+            SELECT 'p:' || post_id, account_id, kind, ref_post_id, created_at
+            FROM posts WHERE kind IN ('repost', 'reply', 'quote') AND ref_post_id IS NOT NULL"""
+        )
+        con.execute(
+            """INSERT INTO activity
+            SELECT 'p:' || p.post_id, p.account_id, 'post', m.fp, p.created_at
+            FROM posts p JOIN _text_map m ON p.text = m.value
+            WHERE p.kind <> 'repost' AND m.fp IS NOT NULL"""
+        )
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE _post_tags AS
+            SELECT p.post_id, p.account_id, p.created_at, u.i, m.tag
+            FROM posts p, unnest(p.hashtags) WITH ORDINALITY AS u(h, i)
+            JOIN _tag_map m ON m.value = u.h
+            WHERE m.tag IS NOT NULL"""
+        )
+        con.execute(
+            """INSERT INTO activity
+            SELECT DISTINCT 'p:' || post_id, account_id, 'hashtag', tag, created_at FROM _post_tags"""
+        )
+        con.execute(
+            """INSERT INTO activity
+            SELECT 'p:' || post_id, any_value(account_id), 'hashtag_seq',
+                   array_to_string(list_distinct(list(tag ORDER BY i)), ' '), any_value(created_at)
+            FROM _post_tags GROUP BY post_id
+            HAVING count(DISTINCT tag) >= 2"""
+        )
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE _post_urls AS
+            SELECT DISTINCT p.post_id, p.account_id, p.created_at, m.url, m.domain
+            FROM posts p, unnest(p.urls) AS u(v) JOIN _url_map m ON m.value = u.v"""
+        )
+        con.execute(
+            """INSERT INTO activity
+            SELECT 'p:' || post_id, account_id, 'link', url, created_at FROM _post_urls
+            WHERE url IS NOT NULL"""
+        )
+        con.execute(
+            """INSERT INTO activity
+            SELECT DISTINCT 'p:' || post_id, account_id, 'domain', domain, created_at
+            FROM _post_urls WHERE domain IS NOT NULL"""
+        )
+        con.execute(
+            """INSERT INTO activity
+            SELECT DISTINCT 'p:' || p.post_id, p.account_id, 'mention',
+                   CASE WHEN starts_with(u.m, '@')
+                        THEN coalesce(h.account_id, lower(u.m)) ELSE u.m END,
+                   p.created_at
+            FROM posts p, unnest(p.mentions) AS u(m)
+            LEFT JOIN _handles h ON starts_with(u.m, '@') AND h.handle = lower(ltrim(u.m, '@'))"""
+        )
+        con.execute(
+            """INSERT INTO activity
+            SELECT DISTINCT 'p:' || p.post_id, p.account_id, 'media', lower(u.m), p.created_at
+            FROM posts p, unnest(p.media_hashes) AS u(m)"""
+        )
+        con.execute(
+            """INSERT INTO activity
+            SELECT 'f:' || follower_id || '>' || followee_id, follower_id, 'follow',
+                   followee_id, created_at
+            FROM follows"""
+        )
+        con.execute(
+            """INSERT INTO activity
+            SELECT 'r:' || report_id, reporter_id, 'report', target_account_id, created_at
+            FROM reports"""
+        )
+    for temp in ("_tag_map", "_url_map", "_text_map", "_handles", "_post_tags", "_post_urls"):
+        con.execute(f"DROP TABLE IF EXISTS {temp}")
+    return ws.count("activity")

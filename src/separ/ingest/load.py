@@ -1,0 +1,451 @@
+"""The one load path every importer uses: stage, validate, de-duplicate, insert — in SQL.
+
+An importer hands the :class:`Loader` batches of native-table rows as Arrow tables (any
+column types; native names; a ``_line`` column) or raw JSON lines. Batches are staged
+as text in the workspace file (so memory stays bounded), then :meth:`Loader.finish` types
+and checks every row in one SQL pass per table:
+
+* a row that breaks the native format (missing required value, bad time, unknown enum
+  value, bad number or list) goes to ``quarantine`` with its line and the reason;
+* a second row with the same key in the same file goes to ``quarantine`` naming the line
+  that was kept and the columns that differ;
+* a row identical to one already stored from an earlier ingest is counted as unchanged
+  (re-ingesting a file adds nothing);
+* a row whose key is stored with other values is a conflict and goes to ``quarantine`` —
+  except ``accounts``, which are profile snapshots: those merge, the newest snapshot
+  winning field by field.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from separ.schema import TABLES, Column, Table
+from separ.workspace import Workspace
+
+MERGE_TABLES = frozenset({"accounts"})
+"""Tables whose repeated keys are snapshots to merge rather than duplicates to quarantine."""
+
+MACROS = r"""
+CREATE OR REPLACE TEMP MACRO separ_id(v) AS
+    nullif(regexp_replace(trim(v), '^(-?[0-9]+)\.0+$', '\1'), '');
+CREATE OR REPLACE TEMP MACRO separ_epoch(d) AS
+    make_timestamp(CAST(round(CASE WHEN abs(d) >= 1e14 THEN d
+                                   WHEN abs(d) >= 1e11 THEN d * 1e3
+                                   ELSE d * 1e6 END) AS BIGINT));
+CREATE OR REPLACE TEMP MACRO separ_time(v) AS CASE
+    WHEN v IS NULL OR trim(v) = '' THEN NULL
+    WHEN regexp_full_match(trim(v), '-?[0-9]+(\.[0-9]+)?') THEN separ_epoch(CAST(trim(v) AS DOUBLE))
+    ELSE coalesce(TRY_CAST(trim(v) AS TIMESTAMPTZ) AT TIME ZONE 'UTC',
+                  try_strptime(trim(v), '%a %b %d %H:%M:%S %z %Y') AT TIME ZONE 'UTC')
+    END;
+CREATE OR REPLACE TEMP MACRO separ_bool(v) AS CASE
+    WHEN lower(trim(v)) IN ('true', 't', '1', 'yes', 'y', '1.0') THEN true
+    WHEN lower(trim(v)) IN ('false', 'f', '0', 'no', 'n', '0.0') THEN false
+    END;
+CREATE OR REPLACE TEMP MACRO separ_is_list(v) AS
+    coalesce(CASE WHEN json_valid(v) THEN json_type(v) IN ('ARRAY', 'VARCHAR') END, false);
+CREATE OR REPLACE TEMP MACRO separ_list(v) AS CASE
+    WHEN v IS NULL OR trim(v) = '' THEN NULL
+    WHEN NOT json_valid(v) THEN NULL
+    WHEN json_type(v) = 'ARRAY' THEN
+        list_filter(from_json(v, '["VARCHAR"]'), lambda x: x IS NOT NULL AND x <> '')
+    WHEN json_type(v) = 'VARCHAR' THEN [json_extract_string(v, '$')]
+    END;
+"""
+
+
+def q(name: str) -> str:
+    return f'"{name}"'
+
+
+def _typed(col: Column) -> str:
+    """SQL expression turning the staged text of ``col`` into its native type."""
+    v = f"s.{q(col.name)}"
+    match col.kind:
+        case "id":
+            return f"separ_id({v})"
+        case "text":
+            return f"nullif({v}, '')"
+        case "time":
+            return f"separ_time({v})"
+        case "int":
+            return f"TRY_CAST(trim({v}) AS BIGINT)"
+        case "float":
+            return f"TRY_CAST(trim({v}) AS DOUBLE)"
+        case "bool":
+            return f"separ_bool({v})"
+        case "list":
+            return f"separ_list({v})"
+        case "enum":
+            return f"nullif(lower(trim({v})), '')"
+
+
+def _problem(col: Column) -> str | None:
+    """SQL expression giving the reason a staged value is invalid, or NULL."""
+    v, t = f"s.{q(col.name)}", f"t.{q(col.name)}"
+    shown = f"left({v}, 80)"
+    checks: list[str] = []
+    if col.required:
+        checks.append(
+            f"WHEN {t} IS NULL AND nullif(trim({v}), '') IS NULL THEN 'missing {col.name}'"
+        )
+    bad_value = {
+        "time": "not a time",
+        "int": "not a whole number",
+        "float": "not a number",
+        "bool": "not true/false",
+    }
+    if col.kind in bad_value:
+        checks.append(
+            f"WHEN {t} IS NULL AND nullif(trim({v}), '') IS NOT NULL "
+            f"THEN '{col.name}: {bad_value[col.kind]}: ' || {shown}"
+        )
+    if col.kind == "list":
+        checks.append(
+            f"WHEN nullif(trim({v}), '') IS NOT NULL AND NOT separ_is_list({v}) "
+            f"THEN '{col.name}: not a JSON array: ' || {shown}"
+        )
+    if col.kind == "enum" and col.choices:
+        choices = ", ".join(f"'{c}'" for c in col.choices)
+        checks.append(
+            f"WHEN {t} IS NOT NULL AND {t} NOT IN ({choices}) "
+            f"THEN '{col.name}: ' || {shown} || ' is not one of {', '.join(col.choices)}'"
+        )
+    if not checks:
+        return None
+    return "CASE " + " ".join(checks) + " END"
+
+
+def _key_match(table: Table, left: str, right: str) -> str:
+    return " AND ".join(f"{left}.{q(k)} IS NOT DISTINCT FROM {right}.{q(k)}" for k in table.key)
+
+
+def _differs(table: Table, left: str, right: str) -> str:
+    """SQL list of the column names whose values differ between two aliases."""
+    items = [
+        f"CASE WHEN {left}.{q(c)} IS DISTINCT FROM {right}.{q(c)} THEN '{c}' END"
+        for c in [*table.names, "extra"]
+        if c not in table.key
+    ]
+    return f"list_filter([{', '.join(items)}], lambda x: x IS NOT NULL)"
+
+
+def _key_text(table: Table, alias: str) -> str:
+    parts = " || '/' || ".join(f"coalesce({alias}.{q(k)}, '')" for k in table.key)
+    return f"'{'/'.join(table.key)} ' || {parts}"
+
+
+@dataclass
+class TableCounts:
+    read: int = 0
+    loaded: int = 0
+    unchanged: int = 0
+    merged: int = 0
+    quarantined: int = 0
+
+
+@dataclass
+class FileResult:
+    """What one source file contributed, per table."""
+
+    source: str
+    format: str
+    ingest_id: int
+    records: int = 0
+    tables: dict[str, TableCounts] = field(default_factory=dict)
+    quarantined: int = 0
+    """All quarantined records of the file, including those no table could be read from."""
+    skipped: str | None = None
+
+    def total(self, what: str) -> int:
+        return sum(getattr(c, what) for c in self.tables.values())
+
+
+class Loader:
+    """Stages one source file's rows and loads them into the workspace in :meth:`finish`."""
+
+    def __init__(self, ws: Workspace, source: str, fmt: str, ingest_id: int) -> None:
+        self.ws = ws
+        self.con = ws.con
+        self.result = FileResult(source, fmt, ingest_id)
+        self._staged: set[str] = set()
+        self._reader_bad: list[tuple[int, str, str, str | None]] = []
+        self.con.execute(MACROS)
+
+    # -- what importers call -----------------------------------------------------------------
+    def bad(self, line: int, reason: str, raw: str = "", table: str | None = None) -> None:
+        """Quarantine a record the importer could not turn into rows."""
+        self.result.records += 1
+        self._reader_bad.append((line, reason, raw[:4000], table))
+        if len(self._reader_bad) >= 10_000:
+            self._flush_bad()
+
+    def count_records(self, n: int) -> None:
+        self.result.records += n
+
+    def add(self, table: str, batch: pa.Table) -> None:
+        """Stage rows of a native table. Columns not in the native table go to ``extra``."""
+        spec = TABLES[table]
+        self.result.tables.setdefault(table, TableCounts())
+        if batch.num_rows == 0:
+            return
+        stage = self._stage(spec)
+        exprs = []
+        extras = []
+        for name, typ in zip(batch.schema.names, batch.schema.types, strict=True):
+            if name in spec.names:
+                exprs.append((name, _as_text(name, typ)))
+            elif name not in ("_line", "extra"):
+                extras.append(name)
+        extra = _extra_expr(extras, "extra" in batch.schema.names)
+        cols = ", ".join(q(n) for n, _ in exprs)
+        vals = ", ".join(e for _, e in exprs)
+        self.con.register("_separ_batch", batch)
+        try:
+            self.con.execute(
+                f"INSERT INTO {stage} ({cols}{', ' if cols else ''}extra, _line) "
+                f"SELECT {vals}{', ' if vals else ''}{extra}, _line FROM _separ_batch"
+            )
+        finally:
+            self.con.unregister("_separ_batch")
+
+    def add_json(self, table: str, batch: pa.Table) -> None:
+        """Stage raw JSON lines (``_json``, ``_line``) whose keys are native column names."""
+        spec = TABLES[table]
+        stage = self._stage(spec)
+        self.con.register("_separ_batch", batch)
+        try:
+            self.con.execute(
+                "INSERT INTO quarantine SELECT ?, ?, _line, ?, "
+                "CASE WHEN json_valid(_json) THEN 'not a JSON object' ELSE 'not valid JSON' END, "
+                "left(_json, 4000) FROM _separ_batch "
+                "WHERE NOT json_valid(_json) OR json_type(_json) <> 'OBJECT'",
+                [self.result.ingest_id, self.result.source, table],
+            )
+            known = ", ".join(f"'{n}'" for n in [*spec.names, "extra"])
+            cols, vals = [], []
+            for col in spec.columns:
+                cols.append(q(col.name))
+                path = f"'$.\"{col.name}\"'"
+                if col.kind == "list":
+                    vals.append(f"CAST(json_extract(_json, {path}) AS VARCHAR)")
+                else:
+                    vals.append(f"json_extract_string(_json, {path})")
+            extra = (
+                "CASE WHEN len(list_filter(json_keys(_json), lambda k: k NOT IN ("
+                + known
+                + "))) = 0 AND json_extract(_json, '$.extra') IS NULL THEN NULL ELSE "
+                "CAST(json_merge_patch(coalesce(json_extract(_json, '$.extra'), '{}'), "
+                "to_json(map_from_entries(list_transform(list_filter(json_keys(_json), "
+                "lambda k: k NOT IN (" + known + ")), lambda k: {'k': k, "
+                "'v': json_extract(_json, '$.\"' || k || '\"')})))) AS VARCHAR) END"
+            )
+            self.con.execute(
+                f"INSERT INTO {stage} ({', '.join(cols)}, extra, _line) "
+                f"SELECT {', '.join(vals)}, {extra}, _line FROM _separ_batch "
+                "WHERE json_valid(_json) AND json_type(_json) = 'OBJECT'"
+            )
+        finally:
+            self.con.unregister("_separ_batch")
+        self.result.tables.setdefault(table, TableCounts())
+
+    # -- staging and the final load ------------------------------------------------------------
+    def _stage(self, spec: Table) -> str:
+        name = f"_stage_{spec.name}_{self.result.ingest_id}"
+        if spec.name not in self._staged:
+            cols = ", ".join(f"{q(c)} VARCHAR" for c in spec.names)
+            self.con.execute(
+                f"CREATE OR REPLACE TABLE {name} ({cols}, extra VARCHAR, _line BIGINT)"
+            )
+            self._staged.add(spec.name)
+        return name
+
+    def _flush_bad(self) -> None:
+        if not self._reader_bad:
+            return
+        rows = [
+            (self.result.ingest_id, self.result.source, line, table, reason, raw)
+            for line, reason, raw, table in self._reader_bad
+        ]
+        self.con.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?)", rows)
+        self._reader_bad.clear()
+
+    def finish(self) -> FileResult:
+        """Validate, de-duplicate and insert every staged table; drop the staging tables."""
+        self._flush_bad()
+        for table in TABLES:
+            if table in self._staged:
+                counts = self.result.tables.setdefault(table, TableCounts())
+                self._load(TABLES[table], counts)
+                self.con.execute(f"DROP TABLE _stage_{table}_{self.result.ingest_id}")
+        self._staged.clear()
+        return self.result
+
+    def _load(self, spec: Table, counts: TableCounts) -> None:
+        con, ingest, source = self.con, self.result.ingest_id, self.result.source
+        stage = f"_stage_{spec.name}_{ingest}"
+        typed_cols = ", ".join(f"{_typed(c)} AS {q(c.name)}" for c in spec.columns)
+        problems = [p for c in spec.columns if (p := _problem(c)) is not None]
+        reason = f"nullif(concat_ws('; ', {', '.join(problems)}), '')" if problems else "NULL"
+        raw = "to_json(struct_pack(" + ", ".join(f"{q(c)} := s.{q(c)}" for c in spec.names)
+        raw += ", extra := s.extra))"
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _typed AS
+            SELECT t.*, {reason} AS _reason,
+                   CASE WHEN {reason} IS NOT NULL THEN CAST({raw} AS VARCHAR) END AS _raw
+            FROM {stage} s,
+                 LATERAL (SELECT {typed_cols}, CAST(s.extra AS JSON) AS extra, s._line) t"""
+        )
+        counts.read += self.ws.count("_typed")
+        con.execute(
+            "INSERT INTO quarantine SELECT ?, ?, _line, ?, _reason, _raw FROM _typed "
+            "WHERE _reason IS NOT NULL",
+            [ingest, source, spec.name],
+        )
+        counts.quarantined += self._scalar("SELECT count(*) FROM _typed WHERE _reason IS NOT NULL")
+        keys = ", ".join(q(k) for k in spec.key)
+        names = ", ".join(q(c) for c in spec.names)
+        if spec.name in MERGE_TABLES:
+            self._merge(spec, counts)
+            return
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _ranked AS
+            SELECT * EXCLUDE (_reason, _raw),
+                   row_number() OVER w AS _rank, first_value(_line) OVER w AS _first
+            FROM _typed WHERE _reason IS NULL
+            WINDOW w AS (PARTITION BY {keys} ORDER BY _line)"""
+        )
+        # second and later rows with a key already seen in this file
+        con.execute(
+            f"""INSERT INTO quarantine
+            SELECT ?, ?, d._line, ?,
+                   'duplicate ' || {_key_text(spec, "d")} || ' (line ' || d._first || ' kept; '
+                   || CASE WHEN len({_differs(spec, "d", "f")}) = 0 THEN 'identical row'
+                      ELSE 'differs in ' || array_to_string({_differs(spec, "d", "f")}, ', ') END
+                   || ')',
+                   CAST(to_json(struct_pack({", ".join(f"{q(c)} := d.{q(c)}" for c in spec.names)})) AS VARCHAR)
+            FROM _ranked d JOIN _ranked f ON {_key_match(spec, "d", "f")} AND f._rank = 1
+            WHERE d._rank > 1""",
+            [ingest, source, spec.name],
+        )
+        counts.quarantined += self._scalar("SELECT count(*) FROM _ranked WHERE _rank > 1")
+        # first rows whose key is already stored: unchanged when identical, else a conflict
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _existing AS
+            SELECT n._line, len({_differs(spec, "n", "o")}) = 0 AS same,
+                   {_differs(spec, "n", "o")} AS differs, o._ingest AS old_ingest,
+                   o._line AS old_line, {_key_text(spec, "n")} AS keytext,
+                   CAST(to_json(struct_pack({", ".join(f"{q(c)} := n.{q(c)}" for c in spec.names)})) AS VARCHAR) AS raw
+            FROM _ranked n JOIN {spec.name} o ON {_key_match(spec, "n", "o")}
+            WHERE n._rank = 1"""
+        )
+        con.execute(
+            """INSERT INTO quarantine
+            SELECT ?, ?, _line, ?, 'conflict: ' || keytext || ' is already stored (ingest '
+                   || old_ingest || ' line ' || old_line || ') with other values in '
+                   || array_to_string(differs, ', '), raw
+            FROM _existing WHERE NOT same""",
+            [ingest, source, spec.name],
+        )
+        counts.unchanged += self._scalar("SELECT count(*) FROM _existing WHERE same")
+        counts.quarantined += self._scalar("SELECT count(*) FROM _existing WHERE NOT same")
+        con.execute(
+            f"""INSERT INTO {spec.name} ({names}, extra, _ingest, _line)
+            SELECT {names}, extra, {ingest}, _line FROM _ranked r
+            WHERE _rank = 1 AND _line NOT IN (SELECT _line FROM _existing)"""
+        )
+        counts.loaded += self._scalar(
+            "SELECT count(*) FROM _ranked WHERE _rank = 1 "
+            "AND _line NOT IN (SELECT _line FROM _existing)"
+        )
+
+    def _merge(self, spec: Table, counts: TableCounts) -> None:
+        """Profile snapshots: combine rows per key, newest non-empty value winning."""
+        con, ingest = self.con, self.result.ingest_id
+        keys = ", ".join(q(k) for k in spec.key)
+        order = "ORDER BY snapshot_at NULLS FIRST, _line"
+        fields = [c for c in [*spec.names, "extra"] if c not in spec.key]
+        agg = ", ".join(
+            f"last({q(c)} {order}) FILTER (WHERE {q(c)} IS NOT NULL) AS {q(c)}" for c in fields
+        )
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _ranked AS
+            SELECT {keys}, {agg}, min(_line) AS _line, count(*) AS _n
+            FROM _typed WHERE _reason IS NULL GROUP BY {keys}"""
+        )
+        counts.merged += self._scalar("SELECT coalesce(sum(_n - 1), 0) FROM _ranked")
+        newer = "coalesce(n.snapshot_at >= o.snapshot_at, o.snapshot_at IS NULL)"
+        sets = ", ".join(
+            f"{q(c)} = CASE WHEN {newer} THEN coalesce(n.{q(c)}, o.{q(c)}) "
+            f"ELSE coalesce(o.{q(c)}, n.{q(c)}) END"
+            for c in fields
+        )
+        same = f"len({_differs(spec, 'n', 'o')}) = 0"
+        counts.unchanged += self._scalar(
+            f"SELECT count(*) FROM _ranked n JOIN {spec.name} o ON {_key_match(spec, 'n', 'o')} "
+            f"WHERE {same}"
+        )
+        updated = self._scalar(
+            f"SELECT count(*) FROM _ranked n JOIN {spec.name} o ON {_key_match(spec, 'n', 'o')} "
+            f"WHERE NOT ({same})"
+        )
+        counts.merged += updated
+        con.execute(
+            f"UPDATE {spec.name} AS o SET {sets} FROM _ranked n "
+            f"WHERE {_key_match(spec, 'n', 'o')} AND NOT ({same})"
+        )
+        names = ", ".join(q(c) for c in spec.names)
+        before = self.ws.count(spec.name)
+        con.execute(
+            f"""INSERT INTO {spec.name} ({names}, extra, _ingest, _line)
+            SELECT {names}, extra, {ingest}, _line FROM _ranked n
+            WHERE NOT EXISTS (SELECT 1 FROM {spec.name} o WHERE {_key_match(spec, "n", "o")})"""
+        )
+        counts.loaded += self.ws.count(spec.name) - before
+
+    def _scalar(self, query: str) -> int:
+        row = self.con.execute(query).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+
+def _as_text(name: str, typ: pa.DataType) -> str:
+    col = q(name)
+    if pa.types.is_string(typ) or pa.types.is_large_string(typ):
+        return col
+    if pa.types.is_list(typ) or pa.types.is_large_list(typ) or pa.types.is_struct(typ):
+        return f"CAST(to_json({col}) AS VARCHAR)"
+    if pa.types.is_null(typ):
+        return "CAST(NULL AS VARCHAR)"
+    return f"CAST({col} AS VARCHAR)"
+
+
+def _extra_expr(extras: list[str], has_extra: bool) -> str:
+    """SQL for the ``extra`` JSON object: unknown columns with a value, merged into ``extra``."""
+    base = "CAST(extra AS VARCHAR)" if has_extra else "NULL"
+    if not extras:
+        return base
+    entries = ", ".join(
+        f"{{'k': '{n.replace(chr(39), chr(39) * 2)}', 'v': to_json({q(n)})}}" for n in extras
+    )
+    obj = f"to_json(map_from_entries(list_filter([{entries}], lambda e: e.v IS NOT NULL)))"
+    if has_extra:
+        obj = f"json_merge_patch(coalesce(CAST(extra AS JSON), '{{}}'), {obj})"
+    return f"nullif(CAST({obj} AS VARCHAR), '{{}}')"
+
+
+def dumps(value: Any) -> str | None:
+    """JSON text for a list value handed to the loader (None stays None)."""
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

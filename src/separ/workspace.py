@@ -1,0 +1,213 @@
+"""The workspace: one DuckDB file with the native tables, the quarantine, the ingest log,
+the activity table and (later) findings, campaigns, decisions and the audit log.
+
+Open it with :func:`open_workspace` (or ``Workspace(path)``); it is created and migrated on
+open. Every native table carries two provenance columns, ``_ingest`` (the ingest log id)
+and ``_line`` (the record in the source file), and an ``extra`` JSON column that keeps
+unknown source columns.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import duckdb
+
+from separ import __version__
+from separ.errors import WorkspaceError
+from separ.schema import TABLES, Table
+
+DEFAULT_PATH = "separ.duckdb"
+ENV_VAR = "SEPAR_WORKSPACE"
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def native_ddl(table: Table) -> str:
+    cols = [f'"{c.name}" {c.sql_type}' for c in table.columns]
+    cols += ["extra JSON", "_ingest BIGINT", "_line BIGINT"]
+    return f"CREATE TABLE IF NOT EXISTS {table.name} ({', '.join(cols)})"
+
+
+def _v1(con: duckdb.DuckDBPyConnection) -> None:
+    for table in TABLES.values():
+        con.execute(native_ddl(table))
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS quarantine (
+            ingest_id BIGINT, source VARCHAR, line BIGINT, table_name VARCHAR,
+            reason VARCHAR, raw VARCHAR)"""
+    )
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS ingest_log (
+            ingest_id BIGINT PRIMARY KEY, source VARCHAR, format VARCHAR,
+            rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
+            checksum VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR)"""
+    )
+
+
+def _v2(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("ALTER TABLE ingest_log ADD COLUMN IF NOT EXISTS rows_unchanged BIGINT DEFAULT 0")
+    con.execute("ALTER TABLE ingest_log ADD COLUMN IF NOT EXISTS detail JSON")
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS activity (
+            event_id VARCHAR, actor VARCHAR, verb VARCHAR, object VARCHAR, ts TIMESTAMP)"""
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "native tables, quarantine and ingest log", _v1),
+    Migration(2, "activity table; ingest log counts unchanged rows and per-table detail", _v2),
+)
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+def resolve_path(path: str | os.PathLike[str] | None) -> Path:
+    """The workspace path: the argument, else $SEPAR_WORKSPACE, else ./separ.duckdb."""
+    return Path(path or os.environ.get(ENV_VAR) or DEFAULT_PATH)
+
+
+class Workspace:
+    """A Separ workspace file. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        read_only: bool = False,
+        memory_limit: str | None = None,
+        migrate_to: int = SCHEMA_VERSION,
+    ) -> None:
+        self.path = resolve_path(path)
+        if read_only and not self.path.exists():
+            raise WorkspaceError(f"{self.path}: no such workspace (run 'separ ingest' first)")
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            first = str(exc).splitlines()[0]
+            raise WorkspaceError(f"{self.path}: cannot open workspace: {first}") from exc
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("SET preserve_insertion_order = false")
+        limit = memory_limit or os.environ.get("SEPAR_MEMORY_LIMIT")
+        if limit:
+            self.con.execute(f"SET memory_limit = '{limit}'")
+        if not read_only:
+            self._migrate(migrate_to)
+        elif self.schema_version != SCHEMA_VERSION:
+            raise WorkspaceError(
+                f"{self.path}: schema version {self.schema_version}, this Separ needs "
+                f"{SCHEMA_VERSION}: open it once without read-only to migrate"
+            )
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- schema and migrations ---------------------------------------------------------------
+    @property
+    def schema_version(self) -> int:
+        if not self._has_table("meta"):
+            return 0
+        row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _migrate(self, target: int) -> None:
+        self.con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        current = self.schema_version
+        if current > SCHEMA_VERSION:
+            raise WorkspaceError(
+                f"{self.path}: schema version {current} is newer than this Separ "
+                f"({SCHEMA_VERSION}); upgrade Separ"
+            )
+        for migration in MIGRATIONS:
+            if current < migration.version <= target:
+                with self.transaction():
+                    migration.apply(self.con)
+                    self._set_meta("schema_version", str(migration.version))
+        if target == SCHEMA_VERSION:
+            self._add_new_columns()
+        if self.meta("salt") is None:
+            self._set_meta("salt", secrets.token_hex(16))
+            self._set_meta("created_by", f"separ {__version__}")
+
+    def _add_new_columns(self) -> None:
+        """Additive schema evolution: a column added to schema.py appears in old files."""
+        for table in TABLES.values():
+            have = set(self.columns(table.name))
+            for col in table.columns:
+                if col.name not in have:
+                    self.con.execute(
+                        f'ALTER TABLE {table.name} ADD COLUMN "{col.name}" {col.sql_type}'
+                    )
+
+    def meta(self, key: str) -> str | None:
+        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.con.execute(
+            "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
+
+    # -- helpers -----------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def _has_table(self, name: str) -> bool:
+        row = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchone()
+        return bool(row and row[0])
+
+    def columns(self, table: str) -> list[str]:
+        rows = self.con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+            "ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def count(self, table: str) -> int:
+        row = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        return int(row[0]) if row else 0
+
+    def counts(self) -> dict[str, int]:
+        names = [*TABLES, "activity", "quarantine"]
+        return {name: self.count(name) for name in names}
+
+    def sql(self, query: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        return self.con.execute(query, params or []).fetchall()
+
+
+def open_workspace(path: str | os.PathLike[str] | None = None, **kwargs: Any) -> Workspace:
+    return Workspace(path, **kwargs)

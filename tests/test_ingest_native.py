@@ -1,0 +1,315 @@
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from separ.errors import InputError
+from separ.ingest import ingest
+from separ.workspace import Workspace
+from tests.conftest import run_cli
+
+RTL = "آزادی\u200cخواهان ‏#زن_زندگی_آزادی\u200b"  # ZWNJ, RLM, zero-width space kept as typed
+
+
+def write(folder: Path, name: str, text: str | bytes) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def jsonl(rows: list[dict[str, object]]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+
+
+def reasons(ws: Workspace) -> list[tuple[int, str]]:
+    return [
+        (int(line), str(r))
+        for line, r in ws.sql("SELECT line, reason FROM quarantine ORDER BY line")
+    ]
+
+
+def test_loads_csv_jsonl_and_parquet_with_types_times_and_extra(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    src = tmp_path / "src"
+    write(
+        src,
+        "accounts.csv",
+        "account_id,handle,created_at,followers_count,default_avatar,favourite_colour\n"
+        "1,sim_alpha,2020-01-01T00:00:00+03:30,10,false,green\n"
+        "2,sim_beta,1577836800,5,True,\n"
+        "3,sim_gamma,Fri Apr 06 10:58:22 +0000 2007,7,0,\n",
+    )
+    write(
+        src,
+        "posts.jsonl",
+        jsonl(
+            [
+                {
+                    "post_id": 10,
+                    "account_id": 1,
+                    "created_at": "2026-03-01T10:00:00Z",
+                    "kind": "post",
+                    "text": RTL,
+                    "hashtags": ["#زن_زندگی_آزادی", "Freedom"],
+                    "mentions": ["@sim_beta"],
+                    "mood": {"x": 1},
+                },
+                {
+                    "post_id": "11",
+                    "account_id": "2",
+                    "created_at": 1772359200.5,
+                    "kind": "Repost",
+                    "ref_post_id": "10",
+                },
+            ]
+        ),
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "follower_id": ["2", "3"],
+                "followee_id": ["1", "1"],
+                "created_at": pa.array(
+                    [datetime(2026, 3, 1, 12), datetime(2026, 3, 1, 13)], pa.timestamp("us", "UTC")
+                ),
+                "rank": pa.array([0, 1], pa.int32()),
+            }
+        ),
+        src / "follows.parquet",
+    )
+    report = ingest(ws, src, build_activity=False)
+    assert [f.total("loaded") for f in report.files] == [3, 2, 2]
+    assert ws.sql(
+        "SELECT account_id, created_at, followers_count, default_avatar, extra FROM accounts ORDER BY 1"
+    ) == [
+        ("1", datetime(2019, 12, 31, 20, 30), 10, False, '{"favourite_colour":"green"}'),
+        ("2", datetime(2020, 1, 1), 5, True, None),
+        ("3", datetime(2007, 4, 6, 10, 58, 22), 7, False, None),
+    ]
+    posts = ws.sql(
+        "SELECT post_id, account_id, created_at, kind, text, hashtags, mentions, extra FROM posts ORDER BY 1"
+    )
+    assert posts[0] == (
+        "10",
+        "1",
+        datetime(2026, 3, 1, 10),
+        "post",
+        RTL,
+        ["#زن_زندگی_آزادی", "Freedom"],
+        ["@sim_beta"],
+        '{"mood":{"x":1}}',
+    )
+    assert posts[1][1:4] == ("2", datetime(2026, 3, 1, 10, 0, 0, 500000), "repost")
+    assert ws.sql("SELECT follower_id, created_at, rank FROM follows ORDER BY 1") == [
+        ("2", datetime(2026, 3, 1, 12), 0),
+        ("3", datetime(2026, 3, 1, 13), 1),
+    ]
+    assert ws.count("quarantine") == 0
+
+
+def test_bad_rows_are_quarantined_with_line_and_reason(ws: Workspace, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    write(
+        src,
+        "posts.csv",
+        "post_id,account_id,created_at,kind,hashtags\n"
+        "1,a,2026-03-01T10:00:00Z,post,\n"  # line 2: fine
+        ",a,2026-03-01T10:00:00Z,post,\n"  # 3: no id
+        "3,a,yesterday,post,\n"  # 4: bad time
+        "4,a,2026-03-01T10:00:00Z,share,\n"  # 5: bad enum
+        "5,a,2026-03-01T10:00:00Z,post,#a #b\n"  # 6: not a JSON list
+        "6,a,2026-03-01T10:00:00Z\n"  # 7: too few fields
+        '7,a,2026-03-01T10:00:00Z,post,"[""#x""]"\n',  # 8: fine
+    )
+    report = ingest(ws, src, build_activity=False)
+    assert report.files[0].total("loaded") == 2
+    assert reasons(ws) == [
+        (3, "missing post_id"),
+        (4, "created_at: not a time: yesterday"),
+        (5, "kind: share is not one of post, repost, reply, quote"),
+        (6, "hashtags: not a JSON array: #a #b"),
+        (7, "expected 5 fields, found 3"),
+    ]
+    assert report.files[0].quarantined == 5
+    raw = json.loads(ws.sql("SELECT raw FROM quarantine WHERE line = 4")[0][0])
+    assert raw["created_at"] == "yesterday"
+
+
+def test_duplicate_ids_keep_the_first_and_quarantine_the_rest(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    src = tmp_path / "src"
+    write(
+        src,
+        "reports.csv",
+        "report_id,reporter_id,target_account_id,reason,created_at\n"
+        "r1,a,t,violent_speech,2026-03-01T10:00:00Z\n"
+        "r1,a,t,violent_speech,2026-03-01T10:00:00Z\n"
+        "r1,b,t,spam,2026-03-01T10:00:00Z\n",
+    )
+    ingest(ws, src, build_activity=False)
+    assert ws.sql("SELECT reporter_id FROM reports") == [("a",)]
+    assert reasons(ws) == [
+        (3, "duplicate report_id r1 (line 2 kept; identical row)"),
+        (4, "duplicate report_id r1 (line 2 kept; differs in reporter_id, reason)"),
+    ]
+
+
+def test_reingest_is_idempotent(ws: Workspace, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    write(
+        src,
+        "accounts.jsonl",
+        jsonl([{"account_id": str(i), "handle": f"sim{i}"} for i in range(50)]),
+    )
+    first = ingest(ws, src, build_activity=False)
+    again = ingest(ws, src, build_activity=False)
+    forced = ingest(ws, src, build_activity=False, force=True)
+    assert first.total("loaded") == 50
+    assert again.files[0].skipped
+    assert "already ingested" in again.files[0].skipped
+    assert forced.total("loaded") == 0
+    assert forced.total("unchanged") == 50
+    assert ws.count("accounts") == 50
+    # a second file overlapping the first adds only what is new
+    write(
+        tmp_path / "more",
+        "accounts.jsonl",
+        jsonl([{"account_id": str(i), "handle": f"sim{i}"} for i in range(40, 60)]),
+    )
+    more = ingest(ws, tmp_path / "more", build_activity=False)
+    assert (more.total("loaded"), more.total("unchanged")) == (10, 10)
+    assert ws.count("accounts") == 60
+
+
+def test_conflicting_reingest_is_quarantined_not_overwritten(ws: Workspace, tmp_path: Path) -> None:
+    row = {"post_id": "p", "account_id": "a", "created_at": "2026-03-01T00:00:00Z", "kind": "post"}
+    write(tmp_path / "one", "posts.jsonl", jsonl([row]))
+    write(tmp_path / "two", "posts.jsonl", jsonl([{**row, "account_id": "b"}]))
+    ingest(ws, tmp_path / "one", build_activity=False)
+    ingest(ws, tmp_path / "two", build_activity=False)
+    assert ws.sql("SELECT account_id FROM posts") == [("a",)]
+    assert (
+        "conflict: post_id p is already stored (ingest 1 line 1) with other values in account_id"
+        in reasons(ws)[0][1]
+    )
+
+
+def test_truncated_jsonl_and_bad_encoding_and_huge_field(ws: Workspace, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    good = {"account_id": "1", "handle": "sim_one"}
+    body = (
+        (json.dumps(good) + "\n").encode()
+        + b'{"account_id": "2", "handle": "caf\xe9"}\n'  # latin-1 byte
+        + (json.dumps({"account_id": "3", "bio": "x" * (5 << 20)}) + "\n").encode()
+        + b'{"account_id": "4", "hand'  # truncated last line
+    )
+    write(src, "accounts.jsonl", body)
+    report = ingest(ws, src, build_activity=False)
+    assert ws.sql("SELECT account_id FROM accounts") == [("1",)]
+    got = reasons(ws)
+    assert [line for line, _ in got] == [2, 3, 4]
+    assert got[0][1].startswith("not valid UTF-8 text")
+    assert got[1][1].startswith("line is longer than")
+    assert got[2][1] == "not valid JSON"
+    assert report.files[0].records == 4
+
+
+def test_csv_with_bad_utf8_and_mixed_types(ws: Workspace, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    body = (
+        (
+            b"account_id,handle,followers_count,verified\n"
+            b"1,sim_a,12,true\n"
+            b"2,sim_b,1.5e3x,false\n"
+            b"3,sim_c,7,maybe\n"
+        )
+        + b"4,caf\xe9,1,false\n"
+        + "5,سیمین,007,FALSE\n".encode()
+    )
+    write(src, "accounts.csv", body)
+    ingest(ws, src, build_activity=False)
+    assert ws.sql(
+        "SELECT account_id, handle, followers_count, verified FROM accounts ORDER BY 1"
+    ) == [
+        ("1", "sim_a", 12, True),
+        ("5", "سیمین", 7, False),
+    ]
+    assert reasons(ws) == [
+        (3, "followers_count: not a whole number: 1.5e3x"),
+        (4, "verified: not true/false: maybe"),
+        (5, "not valid UTF-8 text"),
+    ]
+
+
+def test_gzip_bom_and_utf16_files_are_read(ws: Workspace, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    write(src, "accounts.csv.gz", gzip.compress("\ufeffaccount_id,handle\n1,sim_gz\n".encode()))
+    write(src, "registers.csv", "account_id,register\n1,protected\n".encode("utf-16"))
+    ingest(ws, src, build_activity=False)
+    assert ws.sql("SELECT account_id, handle FROM accounts") == [("1", "sim_gz")]
+    assert ws.sql("SELECT register FROM registers") == [("protected",)]
+
+
+def test_missing_required_column_is_one_clear_error_and_loads_nothing(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    src = tmp_path / "src"
+    write(src, "accounts.csv", "account_id\n1\n")
+    write(src, "posts.csv", "post_id,account_id,text\n1,a,hi\n")
+    with pytest.raises(
+        InputError, match=r"posts.csv:1: missing required column\(s\) created_at, kind"
+    ):
+        ingest(ws, src, build_activity=False)
+    assert ws.count("accounts") == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("posts.parquet", b"not parquet at all", "is not a readable Parquet file"),
+        ("posts.csv", b"\x00\x01\x02\x03binary", "is not a text file"),
+        ("posts.csv", b"", "is empty"),
+        ("tweets.csv", b"a,b\n", "unknown native table 'tweets'"),
+        ("posts.xlsx", b"PK", "not a native table file"),
+    ],
+)
+def test_unreadable_files(
+    ws: Workspace, tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    path = write(tmp_path / "src", name, content)
+    with pytest.raises(InputError, match=message):
+        ingest(ws, path, build_activity=False)
+
+
+def test_cli_reports_bad_input_in_one_line(tmp_path: Path) -> None:
+    write(tmp_path / "src", "posts.csv", "post_id\n1\n")
+    result = run_cli("ingest", str(tmp_path / "w.duckdb"), str(tmp_path / "src"))
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "posts.csv:1: missing required column(s) account_id, created_at, kind" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_ingest_status_and_quarantine(tmp_path: Path) -> None:
+    write(tmp_path / "src", "accounts.csv", "account_id,handle\n1,sim_a\n,missing\n")
+    ws = str(tmp_path / "w.duckdb")
+    result = run_cli("ingest", ws, str(tmp_path / "src"))
+    assert result.returncode == 0, result.stderr
+    assert "1 records quarantined" in result.stdout
+    status = run_cli("status", ws)
+    assert status.returncode == 0
+    assert "accounts" in status.stdout
+    listing = run_cli("quarantine", ws)
+    assert "missing account_id" in listing.stdout

@@ -4,8 +4,6 @@ shield the targets, and keep an accountable record.
 The Python API is the product; the ``separ`` command only calls it.
 """
 
-from __future__ import annotations
-
 __version__ = "0.1.0"
 
 from separ.errors import InputError, ParameterError, SeparError, WorkspaceError

@@ -49,7 +49,7 @@ CREATE OR REPLACE TEMP MACRO separ_bool(v) AS CASE
     WHEN lower(trim(v)) IN ('false', 'f', '0', 'no', 'n', '0.0') THEN false
     END;
 CREATE OR REPLACE TEMP MACRO separ_is_list(v) AS
-    coalesce(CASE WHEN json_valid(v) THEN json_type(v) IN ('ARRAY', 'VARCHAR') END, false);
+    coalesce(CASE WHEN json_valid(v) THEN json_type(v) IN ('ARRAY', 'VARCHAR', 'NULL') END, false);
 CREATE OR REPLACE TEMP MACRO separ_list(v) AS CASE
     WHEN v IS NULL OR trim(v) = '' THEN NULL
     WHEN NOT json_valid(v) THEN NULL
@@ -237,14 +237,16 @@ class Loader:
                     vals.append(f"CAST(json_extract(_json, {path}) AS VARCHAR)")
                 else:
                     vals.append(f"json_extract_string(_json, {path})")
+            unknown = f"list_filter(json_keys(_json), lambda k: k NOT IN ({known}))"
+            given = (
+                "CASE WHEN json_type(json_extract(_json, '$.extra')) = 'OBJECT' "
+                "THEN json_extract(_json, '$.extra') END"
+            )
             extra = (
-                "CASE WHEN len(list_filter(json_keys(_json), lambda k: k NOT IN ("
-                + known
-                + "))) = 0 AND json_extract(_json, '$.extra') IS NULL THEN NULL ELSE "
-                "CAST(json_merge_patch(coalesce(json_extract(_json, '$.extra'), '{}'), "
-                "to_json(map_from_entries(list_transform(list_filter(json_keys(_json), "
-                "lambda k: k NOT IN (" + known + ")), lambda k: {'k': k, "
-                "'v': json_extract(_json, '$.\"' || k || '\"')})))) AS VARCHAR) END"
+                f"CASE WHEN len({unknown}) = 0 AND {given} IS NULL THEN NULL ELSE "
+                f"nullif(CAST(json_merge_patch(coalesce({given}, '{{}}'), "
+                f"to_json(map_from_entries(list_transform({unknown}, lambda k: {{'k': k, "
+                "'v': json_extract(_json, '$.\"' || k || '\"')})))) AS VARCHAR), '{}') END"
             )
             self.con.execute(
                 f"INSERT INTO {stage} ({', '.join(cols)}, extra, _line) "

@@ -1,0 +1,1 @@
+"""Exports: the native folder format; later dossiers, statements of reasons, transparency reports."""

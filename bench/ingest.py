@@ -52,7 +52,9 @@ def generate(scale: float, fmt: str) -> Path:
         shutil.rmtree(folder, ignore_errors=True)
         t = time.perf_counter()
         simulate("default", seed=1, scale=scale, out=folder, fmt=fmt)
-        print(f"  simulated scale {scale:g} as {fmt} in {time.perf_counter() - t:.1f} s", flush=True)
+        print(
+            f"  simulated scale {scale:g} as {fmt} in {time.perf_counter() - t:.1f} s", flush=True
+        )
     return folder
 
 

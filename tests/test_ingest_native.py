@@ -313,3 +313,44 @@ def test_cli_ingest_status_and_quarantine(tmp_path: Path) -> None:
     assert "accounts" in status.stdout
     listing = run_cli("quarantine", ws)
     assert "missing account_id" in listing.stdout
+
+
+def test_csv_huge_field_and_multiline_text_keep_their_lines(ws: Workspace, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    write(
+        src,
+        "accounts.csv",
+        "account_id,bio\n"
+        '1,"two\nlines"\n'  # lines 2-3
+        f"2,{'x' * (1 << 21)}\n"  # line 4: over 1 MiB
+        '3,"a ""quoted"" bio, with comma"\n',  # line 5
+    )
+    ingest(ws, src, build_activity=False)
+    assert ws.sql("SELECT account_id, bio, _line FROM accounts ORDER BY 1") == [
+        ("1", "two\nlines", 2),
+        ("3", 'a "quoted" bio, with comma', 5),
+    ]
+    assert reasons(ws) == [(4, "a field is longer than 1048576 bytes")]
+
+
+def test_parquet_rows_missing_required_values_are_quarantined(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    pq.write_table(
+        pa.table(
+            {
+                "report_id": ["r1", "r2", None],
+                "reporter_id": ["a", "b", "c"],
+                "target_account_id": ["t", None, "t"],
+                "reason": ["spam", "violent_speech", "spam"],
+                "created_at": pa.array([datetime(2026, 3, 1)] * 3, pa.timestamp("us")),
+                "note": ["kept", None, None],
+            }
+        ),
+        src / "reports.parquet",
+    )
+    ingest(ws, src, build_activity=False)
+    assert ws.sql("SELECT report_id, extra, _line FROM reports") == [("r1", '{"note":"kept"}', 1)]
+    assert reasons(ws) == [(2, "missing target_account_id"), (3, "missing report_id")]

@@ -24,9 +24,13 @@ ids = st.text(string.ascii_letters + string.digits + "_-:/.", min_size=1, max_si
 texts = st.one_of(
     st.none(),
     st.text(
-        st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), min_size=1, max_size=40
+        st.characters(exclude_categories=("Cs",), exclude_characters="\x00"),
+        min_size=1,
+        max_size=40,
     ),
-    st.sampled_from(["زن زندگی آزادی", "نیم\u200cفاصله", "\u200f#آزادی\u200b", 'a "quoted", line\nbreak']),
+    st.sampled_from(
+        ["زن زندگی آزادی", "نیم\u200cفاصله", "\u200f#آزادی\u200b", 'a "quoted", line\nbreak']
+    ),
 )
 times = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2035, 1, 1))
 lists = st.one_of(st.none(), st.lists(texts.filter(lambda t: t is not None), max_size=4))
@@ -74,14 +78,19 @@ def write_jsonl(folder: Path, table: str, rows: list[dict[str, Any]]) -> None:
     with open(folder / f"{table}.jsonl", "w", encoding="utf-8") as f:
         for row in rows:
             out = {k: iso(v) if isinstance(v, datetime) else v for k, v in row.items()}
-            f.write(json.dumps({k: v for k, v in out.items() if v is not None}, ensure_ascii=False) + "\n")
+            f.write(
+                json.dumps({k: v for k, v in out.items() if v is not None}, ensure_ascii=False)
+                + "\n"
+            )
 
 
 def snapshot(ws: Workspace) -> dict[str, list[tuple[Any, ...]]]:
     result = {}
     for name, table in TABLES.items():
         cols = ", ".join(f'"{c}"' for c in table.names)
-        rows = ws.sql(f"SELECT {cols}, CAST(extra AS VARCHAR) FROM {name} ORDER BY {', '.join(table.key)}")
+        rows = ws.sql(
+            f"SELECT {cols}, CAST(extra AS VARCHAR) FROM {name} ORDER BY {', '.join(table.key)}"
+        )
         result[name] = [(*r[:-1], json.loads(r[-1]) if r[-1] else None) for r in rows]
     return result
 
@@ -106,5 +115,7 @@ def test_export_then_import_gives_the_same_tables(
                 export_native(first, out, fmt)
                 with Workspace(":memory:") as second:
                     ingest(second, out, build_activity=False)
-                    assert second.count("quarantine") == 0, second.sql("SELECT reason FROM quarantine")
+                    assert second.count("quarantine") == 0, second.sql(
+                        "SELECT reason FROM quarantine"
+                    )
                     assert snapshot(second) == expected, fmt

@@ -70,7 +70,12 @@ def print_demo(result: DemoResult, console: Console) -> None:
     for i in range(max(len(tables), len(verbs))):
         a = tables[i] if i < len(tables) else ("", "")
         b = verbs[i] if i < len(verbs) else ("", "")
-        t.add_row(str(a[0]), f"{a[1]:,}" if a[1] != "" else "", str(b[0]), f"{b[1]:,}" if b[1] != "" else "")
+        t.add_row(
+            str(a[0]),
+            f"{a[1]:,}" if a[1] != "" else "",
+            str(b[0]),
+            f"{b[1]:,}" if b[1] != "" else "",
+        )
     console.print(t)
     if result.moderation:
         t = Table("action", "automated", "count", title="The platform's moderation in the data")

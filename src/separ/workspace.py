@@ -99,6 +99,7 @@ class Workspace:
             raise WorkspaceError(f"{self.path}: cannot open workspace: {first}") from exc
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute("SET preserve_insertion_order = false")
+        self.con.execute("SET enable_progress_bar = false")
         limit = memory_limit or os.environ.get("SEPAR_MEMORY_LIMIT")
         if limit:
             self.con.execute(f"SET memory_limit = '{limit}'")

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from separ.schema import TABLES, Column, Table
 from separ.workspace import Workspace
@@ -32,8 +33,9 @@ MERGE_TABLES = frozenset({"accounts"})
 """Tables whose repeated keys are snapshots to merge rather than duplicates to quarantine."""
 
 MACROS = r"""
-CREATE OR REPLACE TEMP MACRO separ_id(v) AS
-    nullif(regexp_replace(trim(v), '^(-?[0-9]+)\.0+$', '\1'), '');
+CREATE OR REPLACE TEMP MACRO separ_id(v) AS CASE
+    WHEN v LIKE '%.0' THEN nullif(regexp_replace(trim(v), '^(-?[0-9]+)\.0+$', '\1'), '')
+    ELSE nullif(trim(v), '') END;
 CREATE OR REPLACE TEMP MACRO separ_epoch(d) AS
     make_timestamp(CAST(round(CASE WHEN abs(d) >= 1e14 THEN d
                                    WHEN abs(d) >= 1e11 THEN d * 1e3
@@ -64,9 +66,33 @@ def q(name: str) -> str:
     return f'"{name}"'
 
 
-def _typed(col: Column) -> str:
-    """SQL expression turning the staged text of ``col`` into its native type."""
-    v = f"s.{q(col.name)}"
+NUMBERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
+
+
+def _text(col: Column, have: str) -> str:
+    """SQL for the staged value of ``col`` as text."""
+    raw = f"s.{q(col.name)}"
+    return raw if have == "VARCHAR" else f"CAST({raw} AS VARCHAR)"
+
+
+def _typed(col: Column, have: str = "VARCHAR") -> str:
+    """SQL turning the staged value of ``col`` (of SQL type ``have``) into its native type.
+
+    Text is parsed liberally (see docs/native-format.md); values that already have a
+    fitting type (Parquet timestamps, lists, numbers, booleans) pass straight through.
+    """
+    raw = f"s.{q(col.name)}"
+    if col.kind == "time" and have == "TIMESTAMP WITH TIME ZONE":
+        return f"({raw} AT TIME ZONE 'UTC')"
+    if col.kind == "time" and (have.startswith("TIMESTAMP") or have == "DATE"):
+        return f"CAST({raw} AS TIMESTAMP)"
+    if col.kind == "list" and have.endswith("[]"):
+        return f"list_filter(CAST({raw} AS VARCHAR[]), lambda x: x IS NOT NULL AND x <> '')"
+    if col.kind in ("int", "float") and have.startswith(NUMBERS):
+        return f"TRY_CAST({raw} AS {col.sql_type})"
+    if col.kind == "bool" and have == "BOOLEAN":
+        return raw
+    v = _text(col, have)
     match col.kind:
         case "id":
             return f"separ_id({v})"
@@ -86,11 +112,14 @@ def _typed(col: Column) -> str:
             return f"nullif(lower(trim({v})), '')"
 
 
-def _problem(col: Column) -> str | None:
-    """SQL expression giving the reason a staged value is invalid, or NULL."""
-    v, t = f"s.{q(col.name)}", f"t.{q(col.name)}"
+def _problem(col: Column, have: str = "VARCHAR") -> str | None:
+    """SQL giving the reason a staged value is invalid, or NULL."""
+    v, t = _text(col, have), f"t.{q(col.name)}"
     shown = f"left({v}, 80)"
     checks: list[str] = []
+    if have != "VARCHAR" and col.kind != "enum" and _typed(col, have) != _typed(col):
+        # an already-typed value cannot be malformed; it can only be missing
+        return f"CASE WHEN {t} IS NULL THEN 'missing {col.name}' END" if col.required else None
     if col.required:
         checks.append(
             f"WHEN {t} IS NULL AND nullif(trim({v}), '') IS NULL THEN 'missing {col.name}'"
@@ -106,7 +135,7 @@ def _problem(col: Column) -> str | None:
             f"WHEN {t} IS NULL AND nullif(trim({v}), '') IS NOT NULL "
             f"THEN '{col.name}: {bad_value[col.kind]}: ' || {shown}"
         )
-    if col.kind == "list":
+    if col.kind == "list" and not have.endswith("[]"):
         checks.append(
             f"WHEN nullif(trim({v}), '') IS NOT NULL AND NOT separ_is_list({v}) "
             f"THEN '{col.name}: not a JSON array: ' || {shown}"
@@ -134,6 +163,11 @@ def _differs(table: Table, left: str, right: str) -> str:
         if c not in table.key
     ]
     return f"list_filter([{', '.join(items)}], lambda x: x IS NOT NULL)"
+
+
+def _raw_json(table: Table, alias: str) -> str:
+    fields = ", ".join(f"{q(c)} := {alias}.{q(c)}" for c in table.names)
+    return f"CAST(to_json(struct_pack({fields})) AS VARCHAR)"
 
 
 def _key_text(table: Table, alias: str) -> str:
@@ -257,13 +291,31 @@ class Loader:
             self.con.unregister("_separ_batch")
         self.result.tables.setdefault(table, TableCounts())
 
+    def add_parquet(self, table: str, path: Path) -> None:
+        """Stage a whole Parquet file in one parallel scan, keeping its column types."""
+        spec = TABLES[table]
+        self.result.tables.setdefault(table, TableCounts())
+        names = [f.name for f in pq.read_schema(path)]
+        cols = [q(c) if c in names else f"CAST(NULL AS VARCHAR) AS {q(c)}" for c in spec.names]
+        extras = [n for n in names if n not in spec.names and n != "extra"]
+        name = f"_stage_{spec.name}_{self.result.ingest_id}"
+        self.con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {name} AS
+            SELECT {", ".join(cols)}, {_extra_expr(extras, "extra" in names)} AS extra,
+                   file_row_number + 1 AS _line
+            FROM read_parquet(?, file_row_number = true)""",
+            [str(path)],
+        )
+        self._staged.add(spec.name)
+        self.result.records += self._scalar(f"SELECT count(*) FROM {name}")
+
     # -- staging and the final load ------------------------------------------------------------
     def _stage(self, spec: Table) -> str:
         name = f"_stage_{spec.name}_{self.result.ingest_id}"
         if spec.name not in self._staged:
             cols = ", ".join(f"{q(c)} VARCHAR" for c in spec.names)
             self.con.execute(
-                f"CREATE OR REPLACE TABLE {name} ({cols}, extra VARCHAR, _line BIGINT)"
+                f"CREATE OR REPLACE TEMP TABLE {name} ({cols}, extra VARCHAR, _line BIGINT)"
             )
             self._staged.add(spec.name)
         return name
@@ -292,80 +344,94 @@ class Loader:
     def _load(self, spec: Table, counts: TableCounts) -> None:
         con, ingest, source = self.con, self.result.ingest_id, self.result.source
         stage = f"_stage_{spec.name}_{ingest}"
-        typed_cols = ", ".join(f"{_typed(c)} AS {q(c.name)}" for c in spec.columns)
-        problems = [p for c in spec.columns if (p := _problem(c)) is not None]
+        have = {str(r[0]): str(r[1]) for r in con.execute(f"DESCRIBE {stage}").fetchall()}
+        typed_cols = ", ".join(f"{_typed(c, have[c.name])} AS {q(c.name)}" for c in spec.columns)
+        problems = [p for c in spec.columns if (p := _problem(c, have[c.name])) is not None]
         reason = f"nullif(concat_ws('; ', {', '.join(problems)}), '')" if problems else "NULL"
         raw = "to_json(struct_pack(" + ", ".join(f"{q(c)} := s.{q(c)}" for c in spec.names)
         raw += ", extra := s.extra))"
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _typed AS
-            SELECT t.*, {reason} AS _reason,
-                   CASE WHEN {reason} IS NOT NULL THEN CAST({raw} AS VARCHAR) END AS _raw
+            SELECT t.*, {reason} AS _reason, s.rowid AS _row
             FROM {stage} s,
                  LATERAL (SELECT {typed_cols}, CAST(s.extra AS JSON) AS extra, s._line) t"""
         )
         counts.read += self.ws.count("_typed")
         con.execute(
-            "INSERT INTO quarantine SELECT ?, ?, _line, ?, _reason, _raw FROM _typed "
-            "WHERE _reason IS NOT NULL",
+            f"""INSERT INTO quarantine
+            SELECT ?, ?, t._line, ?, t._reason, CAST({raw} AS VARCHAR)
+            FROM _typed t JOIN {stage} s ON s.rowid = t._row
+            WHERE t._reason IS NOT NULL""",
             [ingest, source, spec.name],
         )
-        counts.quarantined += self._scalar("SELECT count(*) FROM _typed WHERE _reason IS NOT NULL")
-        keys = ", ".join(q(k) for k in spec.key)
-        names = ", ".join(q(c) for c in spec.names)
+        bad = self._scalar("SELECT count(*) FROM _typed WHERE _reason IS NOT NULL")
+        counts.quarantined += bad
         if spec.name in MERGE_TABLES:
             self._merge(spec, counts)
             return
+        keys = ", ".join(q(k) for k in spec.key)
+        distinct = self._scalar(
+            f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM _typed WHERE _reason IS NULL)"
+        )
+        if distinct < counts.read - bad:
+            self._quarantine_repeats(spec, counts)
+            first = "SELECT * EXCLUDE (_rank, _first) FROM _ranked WHERE _rank = 1"
+        else:
+            first = "SELECT * EXCLUDE (_reason, _row) FROM _typed WHERE _reason IS NULL"
+        names = ", ".join(q(c) for c in spec.names)
+        if self.ws.count(spec.name) > 0:
+            first = self._split_existing(spec, counts, first)
         con.execute(
+            f"""INSERT INTO {spec.name} ({names}, extra, _ingest, _line)
+            SELECT {names}, extra, {ingest}, _line FROM ({first})"""
+        )
+        counts.loaded += self._scalar(f"SELECT count(*) FROM ({first})")
+
+    def _quarantine_repeats(self, spec: Table, counts: TableCounts) -> None:
+        """Second and later rows with a key already seen in this file go to quarantine."""
+        keys = ", ".join(q(k) for k in spec.key)
+        self.con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _ranked AS
-            SELECT * EXCLUDE (_reason, _raw),
+            SELECT * EXCLUDE (_reason, _row),
                    row_number() OVER w AS _rank, first_value(_line) OVER w AS _first
             FROM _typed WHERE _reason IS NULL
             WINDOW w AS (PARTITION BY {keys} ORDER BY _line)"""
         )
-        # second and later rows with a key already seen in this file
-        con.execute(
+        differs = _differs(spec, "d", "f")
+        self.con.execute(
             f"""INSERT INTO quarantine
             SELECT ?, ?, d._line, ?,
                    'duplicate ' || {_key_text(spec, "d")} || ' (line ' || d._first || ' kept; '
-                   || CASE WHEN len({_differs(spec, "d", "f")}) = 0 THEN 'identical row'
-                      ELSE 'differs in ' || array_to_string({_differs(spec, "d", "f")}, ', ') END
-                   || ')',
-                   CAST(to_json(struct_pack({", ".join(f"{q(c)} := d.{q(c)}" for c in spec.names)})) AS VARCHAR)
+                   || CASE WHEN len({differs}) = 0 THEN 'identical row'
+                      ELSE 'differs in ' || array_to_string({differs}, ', ') END || ')',
+                   {_raw_json(spec, "d")}
             FROM _ranked d JOIN _ranked f ON {_key_match(spec, "d", "f")} AND f._rank = 1
             WHERE d._rank > 1""",
-            [ingest, source, spec.name],
+            [self.result.ingest_id, self.result.source, spec.name],
         )
         counts.quarantined += self._scalar("SELECT count(*) FROM _ranked WHERE _rank > 1")
-        # first rows whose key is already stored: unchanged when identical, else a conflict
-        con.execute(
+
+    def _split_existing(self, spec: Table, counts: TableCounts, first: str) -> str:
+        """Rows whose key is stored: unchanged if identical, else a conflict. Returns the rest."""
+        differs = _differs(spec, "n", "o")
+        self.con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _existing AS
-            SELECT n._line, len({_differs(spec, "n", "o")}) = 0 AS same,
-                   {_differs(spec, "n", "o")} AS differs, o._ingest AS old_ingest,
-                   o._line AS old_line, {_key_text(spec, "n")} AS keytext,
-                   CAST(to_json(struct_pack({", ".join(f"{q(c)} := n.{q(c)}" for c in spec.names)})) AS VARCHAR) AS raw
-            FROM _ranked n JOIN {spec.name} o ON {_key_match(spec, "n", "o")}
-            WHERE n._rank = 1"""
+            SELECT n._line, len({differs}) = 0 AS same, {differs} AS differs,
+                   o._ingest AS old_ingest, o._line AS old_line,
+                   {_key_text(spec, "n")} AS keytext, {_raw_json(spec, "n")} AS raw
+            FROM ({first}) n JOIN {spec.name} o ON {_key_match(spec, "n", "o")}"""
         )
-        con.execute(
+        self.con.execute(
             """INSERT INTO quarantine
             SELECT ?, ?, _line, ?, 'conflict: ' || keytext || ' is already stored (ingest '
                    || old_ingest || ' line ' || old_line || ') with other values in '
                    || array_to_string(differs, ', '), raw
             FROM _existing WHERE NOT same""",
-            [ingest, source, spec.name],
+            [self.result.ingest_id, self.result.source, spec.name],
         )
         counts.unchanged += self._scalar("SELECT count(*) FROM _existing WHERE same")
         counts.quarantined += self._scalar("SELECT count(*) FROM _existing WHERE NOT same")
-        con.execute(
-            f"""INSERT INTO {spec.name} ({names}, extra, _ingest, _line)
-            SELECT {names}, extra, {ingest}, _line FROM _ranked r
-            WHERE _rank = 1 AND _line NOT IN (SELECT _line FROM _existing)"""
-        )
-        counts.loaded += self._scalar(
-            "SELECT count(*) FROM _ranked WHERE _rank = 1 "
-            "AND _line NOT IN (SELECT _line FROM _existing)"
-        )
+        return f"SELECT * FROM ({first}) WHERE _line NOT IN (SELECT _line FROM _existing)"
 
     def _merge(self, spec: Table, counts: TableCounts) -> None:
         """Profile snapshots: combine rows per key, newest non-empty value winning."""

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from separ.errors import InputError
 from separ.ingest.base import Importer, register
 from separ.ingest.load import Loader
-from separ.ingest.read import CsvReader, Progress, jsonl_chunks, parquet_chunks
+from separ.ingest.read import CsvReader, Progress, jsonl_chunks
 from separ.schema import TABLES
 
 SUFFIXES = (".parquet", ".csv", ".jsonl", ".ndjson", ".json")
@@ -89,9 +89,9 @@ class NativeImporter(Importer):
     def read(self, file: Path, loader: Loader, progress: Progress | None) -> None:
         table, suffix = split_name(file)
         if suffix == ".parquet":
-            for chunk in parquet_chunks(file, progress):
-                loader.count_records(chunk.num_rows)
-                loader.add(table, chunk)
+            loader.add_parquet(table, file)
+            if progress:
+                progress(file.stat().st_size)
         elif suffix == ".csv":
             reader = CsvReader(file, progress)
             for chunk in reader.chunks(loader.bad):

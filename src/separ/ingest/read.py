@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import itertools
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ from collections.abc import Sequence
 from typing import IO, Any, cast
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from separ.errors import InputError
@@ -146,44 +148,48 @@ class CsvReader:
 
     def chunks(self, bad: BadRow, chunk_rows: int = CHUNK_ROWS) -> Iterator[pa.Table]:
         """Yield Arrow tables of string columns (header names) plus ``_line``."""
-        width = len(self.header)
-        rows: list[list[str]] = []
-        lines: list[int] = []
-        reader = self._reader
-        last_line = reader.line_num
         try:
             while True:
-                try:
-                    row = next(reader)
-                except StopIteration:
-                    break
-                except csv.Error as exc:
-                    bad(reader.line_num, f"malformed CSV: {exc}", "")
-                    last_line = reader.line_num
-                    continue
-                line = last_line + 1
-                last_line = reader.line_num
-                if not row or (len(row) == 1 and not row[0].strip()):
-                    continue
-                if len(row) != width:
-                    bad(line, f"expected {width} fields, found {len(row)}", _joined(row))
-                    continue
-                if max(map(len, row)) > MAX_FIELD_BYTES:
-                    bad(line, f"a field is longer than {MAX_FIELD_BYTES} characters", "")
-                    continue
-                rows.append(row)
-                lines.append(line)
-                if len(rows) >= chunk_rows:
+                rows, lines, done = self._block(chunk_rows, bad)
+                if rows:
                     yield self._table(rows, lines, bad)
-                    rows, lines = [], []
-            if rows:
-                yield self._table(rows, lines, bad)
+                if done:
+                    break
         finally:
             self.close()
 
+    def _block(self, n: int, bad: BadRow) -> tuple[list[list[str]], list[int], bool]:
+        """Read up to ``n`` records; returns (rows, their first lines, end of file?)."""
+        reader = self._reader
+        previous = reader.line_num
+        rows: list[list[str]] = []
+        ends: list[int] = []
+        add_row, add_end = rows.append, ends.append
+        done = False
+        try:
+            for row in itertools.islice(reader, n):
+                add_row(row)
+                add_end(reader.line_num)
+            done = len(rows) < n
+        except csv.Error as exc:
+            bad(reader.line_num, f"malformed CSV: {exc}", "")
+        lines = [previous + 1, *(e + 1 for e in ends[:-1])]
+        width = len(self.header)
+        if rows and set(map(len, rows)) != {width}:
+            kept: list[list[str]] = []
+            kept_lines: list[int] = []
+            for row, line in zip(rows, lines, strict=True):
+                if len(row) == width:
+                    kept.append(row)
+                    kept_lines.append(line)
+                elif row and not (len(row) == 1 and not row[0].strip()):
+                    bad(line, f"expected {width} fields, found {len(row)}", _joined(row))
+            rows, lines = kept, kept_lines
+        return rows, lines, done
+
     def _table(self, rows: list[list[str]], lines: list[int], bad: BadRow) -> pa.Table:
         try:
-            return self._arrow(rows, lines)
+            table = self._arrow(rows, lines)
         except UnicodeEncodeError:
             good_rows, good_lines = [], []
             for row, line in zip(rows, lines, strict=True):
@@ -192,15 +198,29 @@ class CsvReader:
                 else:
                     good_rows.append(row)
                     good_lines.append(line)
-            return self._arrow(good_rows, good_lines)
-        finally:
-            self.source.tick()
+            table = self._arrow(good_rows, good_lines)
+        self.source.tick()
+        return _drop_huge(table, bad)
 
     def _arrow(self, rows: list[list[str]], lines: list[int]) -> pa.Table:
         columns = list(zip(*rows, strict=True)) if rows else [() for _ in self.header]
-        arrays = [_strings([v if v != "" else None for v in col]) for col in columns]
+        arrays = [_strings(col) for col in columns]
+        arrays = [pc.if_else(pc.equal(a, ""), None, a) for a in arrays]
         arrays.append(pa.array(lines, pa.int64()))
         return pa.Table.from_arrays(arrays, names=[*self.header, "_line"])
+
+
+def _drop_huge(table: pa.Table, bad: BadRow) -> pa.Table:
+    """Quarantine rows with a field over MAX_FIELD_BYTES (checked in bulk, in Arrow)."""
+    huge = None
+    for name in table.column_names[:-1]:
+        over = pc.greater(pc.fill_null(pc.binary_length(table[name]), 0), MAX_FIELD_BYTES)
+        huge = over if huge is None else pc.or_(huge, over)
+    if huge is None or not pc.any(huge).as_py():
+        return table
+    for line in table.filter(huge)["_line"].to_pylist():
+        bad(line, f"a field is longer than {MAX_FIELD_BYTES} bytes", "")
+    return table.filter(pc.invert(huge))
 
 
 def _joined(row: list[str]) -> str:

@@ -354,3 +354,17 @@ def test_parquet_rows_missing_required_values_are_quarantined(
     ingest(ws, src, build_activity=False)
     assert ws.sql("SELECT report_id, extra, _line FROM reports") == [("r1", '{"note":"kept"}', 1)]
     assert reasons(ws) == [(2, "missing target_account_id"), (3, "missing report_id")]
+
+
+def test_truncated_csv_and_fractional_counts(ws: Workspace, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    write(
+        src,
+        "accounts.csv",
+        'account_id,followers_count,bio\n1,5.0,ok\n2,5.5,ok\n3,7,"cut off in the mid',
+    )
+    ingest(ws, src, build_activity=False)
+    assert ws.sql("SELECT account_id, followers_count FROM accounts") == [("1", 5)]
+    got = reasons(ws)
+    assert got[0] == (3, "followers_count: not a whole number: 5.5")
+    assert got[1][1].startswith("malformed CSV: unexpected end of data")

@@ -29,7 +29,7 @@ def _map_distinct(
     """Create temp table ``name(value, <fn>...)`` from the distinct values of ``query``."""
     cols = ", ".join(f"{k} VARCHAR" for k in functions)
     ws.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (value VARCHAR, {cols})")
-    reader = ws.con.execute(query).fetch_record_batch(BATCH)
+    reader = ws.con.cursor().sql(query).to_arrow_reader(BATCH)
     for batch in reader:
         values: list[str] = batch.column(0).to_pylist()
         data: dict[str, Iterable[str | None]] = {"value": values}
@@ -128,6 +128,16 @@ def build_activity(ws: Workspace) -> int:
             """INSERT INTO activity
             SELECT DISTINCT 'p:' || post_id, account_id, 'domain', domain, created_at
             FROM _post_urls WHERE domain IS NOT NULL"""
+        )
+        con.execute(  # sources that give domains without URLs (CooRTweet's domain ids)
+            """INSERT INTO activity
+            SELECT DISTINCT 'p:' || post_id, account_id, 'domain', d, created_at
+            FROM (SELECT post_id, account_id, created_at,
+                         CASE WHEN json_type(extra, '$.domains') = 'ARRAY'
+                              THEN from_json(json_extract(extra, '$.domains'), '["VARCHAR"]')
+                         END AS ds
+                  FROM posts WHERE extra IS NOT NULL) p, unnest(p.ds) AS u(d)
+            WHERE d IS NOT NULL AND d <> ''"""
         )
         con.execute(
             """INSERT INTO activity

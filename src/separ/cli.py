@@ -23,7 +23,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from separ.errors import SeparError
+from separ.errors import ParameterError, SeparError
 from separ.ingest.read import Progress as Tick
 
 app = typer.Typer(
@@ -81,16 +81,26 @@ def ingest(
         bool,
         typer.Option(help="Read files again even if already ingested (rows still de-duplicate)."),
     ] = False,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--option",
+            help="A format's own setting as KEY=VALUE, repeatable (see `separ formats`).",
+        ),
+    ] = None,
 ) -> None:
     """Load a source file or folder into the workspace; bad rows go to the quarantine.
 
     Example: `separ ingest separ.duckdb demo-data/ --format native`
+
+    Example: `separ ingest separ.duckdb followers.json --format followers --option followee=sim_target`
     """
     from separ.ingest import ingest as run
     from separ.workspace import Workspace
 
+    options = dict(_key_value(o, "--option") for o in option or [])
     with Workspace(workspace) as ws, _bytes_progress("ingest") as start:
-        report = run(ws, path, fmt, force=force, progress=start)
+        report = run(ws, path, fmt, force=force, options=options, progress=start)
     table = Table(title=f"ingested into {workspace}")
     for col in ("file", "records", "loaded", "unchanged", "merged", "quarantined"):
         table.add_column(col, justify="left" if col == "file" else "right")
@@ -107,11 +117,22 @@ def ingest(
             f"{f.quarantined:,}",
         )
     out.print(table)
+    for f in report.files:
+        if f.not_loaded:
+            kinds = ", ".join(f"{what} {n:,}" for what, n in f.not_loaded.items())
+            out.print(f"{f.source}: not loaded (no native table holds them): {kinds}")
     if report.activity_rows is not None:
         out.print(f"activity: {report.activity_rows:,} rows")
     bad = sum(f.quarantined for f in report.files)
     if bad:
         out.print(f"[yellow]{bad:,} records quarantined[/]: see `separ quarantine {workspace}`")
+
+
+def _key_value(text: str, what: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise ParameterError(f"{what} takes KEY=VALUE, not {text!r}")
+    return key.strip(), value
 
 
 @app.command()
@@ -120,11 +141,11 @@ def formats() -> None:
 
     Example: `separ formats`
     """
-    from separ.ingest import IMPORTERS
+    from separ.ingest import IMPORTERS, options_of
 
-    table = Table("format", "what it reads")
+    table = Table("format", "what it reads", "options (--option KEY=VALUE)")
     for name, cls in sorted(IMPORTERS.items()):
-        table.add_row(name, cls.description)
+        table.add_row(name, cls.description, ", ".join(options_of(cls)))
     out.print(table)
 
 

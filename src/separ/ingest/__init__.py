@@ -19,7 +19,7 @@ from pathlib import Path
 
 from separ.errors import SeparError
 from separ.ingest import formats as _formats  # noqa: F401  (registers the built-in importers)
-from separ.ingest.base import IMPORTERS, Importer, importer, register
+from separ.ingest.base import IMPORTERS, Importer, importer, options_of, register
 from separ.ingest.load import FileResult, Loader, TableCounts, relative
 from separ.ingest.read import Progress
 from separ.workspace import Workspace
@@ -31,6 +31,7 @@ __all__ = [
     "IngestReport",
     "TableCounts",
     "ingest",
+    "options_of",
     "register",
 ]
 
@@ -64,14 +65,16 @@ def ingest(
     *,
     force: bool = False,
     build_activity: bool = True,
+    options: dict[str, str] | None = None,
     progress: Callable[[int], Progress] | None = None,
 ) -> IngestReport:
     """Load ``path`` (a file or folder) in format ``fmt`` into the workspace.
 
     ``progress``, if given, is called once with the total number of bytes to read and
-    returns a callback that is advanced by bytes read.
+    returns a callback that is advanced by bytes read. ``options`` are the format's own
+    settings (e.g. ``{"followee": "sim_target"}`` for ``followers``).
     """
-    imp = importer(fmt)
+    imp = importer(fmt, **(options or {}))
     files = imp.files(Path(path))
     for file in files:
         imp.check(file)
@@ -136,7 +139,9 @@ def _ingest_file(
         )
         raise
     quarantined = ws.sql("SELECT count(*) FROM quarantine WHERE ingest_id = ?", [ingest_id])[0][0]
-    detail = {t: vars(c) for t, c in result.tables.items()}
+    detail: dict[str, object] = {t: vars(c) for t, c in result.tables.items()}
+    if result.not_loaded:
+        detail["not_loaded"] = result.not_loaded
     ws.con.execute(
         "UPDATE ingest_log SET rows_read = ?, rows_loaded = ?, rows_quarantined = ?, "
         "rows_unchanged = ?, detail = ?, finished_at = ?, status = 'ok' WHERE ingest_id = ?",

@@ -8,11 +8,12 @@ with :func:`register` exactly as an outside plugin would.
 
 from __future__ import annotations
 
+import inspect
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import ClassVar
 
-from separ.errors import InputError
+from separ.errors import InputError, ParameterError
 from separ.ingest.load import Loader
 from separ.ingest.read import Progress
 
@@ -31,6 +32,9 @@ class Importer(ABC):
     description: ClassVar[str]
     patterns: ClassVar[tuple[str, ...]] = ("*",)
     """Glob patterns of the files this importer reads when given a folder."""
+
+    def __init__(self) -> None:
+        """Importers with options take them as keyword-only arguments (``--option K=V``)."""
 
     def files(self, path: Path) -> list[Path]:
         """The files under ``path`` this importer reads, in load order."""
@@ -53,9 +57,23 @@ class Importer(ABC):
         """Stream ``file`` into ``loader`` (``loader.add``/``add_json``/``bad``)."""
 
 
-def importer(name: str) -> Importer:
+def options_of(cls: type[Importer]) -> list[str]:
+    """The keyword options an importer accepts (its constructor's keyword-only parameters)."""
+    params = inspect.signature(cls.__init__).parameters.values()
+    return [p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]
+
+
+def importer(name: str, **options: str) -> Importer:
+    """The importer registered as ``name``, built with ``options`` (see :func:`options_of`)."""
     try:
-        return IMPORTERS[name]()
+        cls = IMPORTERS[name]
     except KeyError:
         known = ", ".join(sorted(IMPORTERS))
         raise InputError(name, f"unknown format (known: {known})") from None
+    unknown = sorted(set(options) - set(options_of(cls)))
+    if unknown:
+        has = ", ".join(options_of(cls)) or "none"
+        raise ParameterError(
+            f"format {name} has no option {', '.join(unknown)} (its options: {has})"
+        )
+    return cls(**options)

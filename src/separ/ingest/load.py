@@ -46,6 +46,9 @@ CREATE OR REPLACE TEMP MACRO separ_time(v) AS CASE
     ELSE coalesce(TRY_CAST(trim(v) AS TIMESTAMPTZ) AT TIME ZONE 'UTC',
                   try_strptime(trim(v), '%a %b %d %H:%M:%S %z %Y') AT TIME ZONE 'UTC')
     END;
+CREATE OR REPLACE TEMP MACRO separ_int(v) AS CASE
+    WHEN regexp_full_match(trim(v), '[-+]?[0-9]+(\.0*)?') THEN TRY_CAST(trim(v) AS BIGINT)
+    END;
 CREATE OR REPLACE TEMP MACRO separ_bool(v) AS CASE
     WHEN lower(trim(v)) IN ('true', 't', '1', 'yes', 'y', '1.0') THEN true
     WHEN lower(trim(v)) IN ('false', 'f', '0', 'no', 'n', '0.0') THEN false
@@ -101,7 +104,7 @@ def _typed(col: Column, have: str = "VARCHAR") -> str:
         case "time":
             return f"separ_time({v})"
         case "int":
-            return f"TRY_CAST(trim({v}) AS BIGINT)"
+            return f"separ_int({v})"
         case "float":
             return f"TRY_CAST(trim({v}) AS DOUBLE)"
         case "bool":
@@ -155,11 +158,11 @@ def _key_match(table: Table, left: str, right: str) -> str:
     return " AND ".join(f"{left}.{q(k)} IS NOT DISTINCT FROM {right}.{q(k)}" for k in table.key)
 
 
-def _differs(table: Table, left: str, right: str) -> str:
+def _differs(table: Table, left: str, right: str, *, extra: bool = True) -> str:
     """SQL list of the column names whose values differ between two aliases."""
     items = [
         f"CASE WHEN {left}.{q(c)} IS DISTINCT FROM {right}.{q(c)} THEN '{c}' END"
-        for c in [*table.names, "extra"]
+        for c in [*table.names, *(["extra"] if extra else [])]
         if c not in table.key
     ]
     return f"list_filter([{', '.join(items)}], lambda x: x IS NOT NULL)"
@@ -195,6 +198,8 @@ class FileResult:
     tables: dict[str, TableCounts] = field(default_factory=dict)
     quarantined: int = 0
     """All quarantined records of the file, including those no table could be read from."""
+    not_loaded: dict[str, int] = field(default_factory=dict)
+    """Valid records no native table can hold (Bluesky likes, deletions), by kind."""
     skipped: str | None = None
 
     def total(self, what: str) -> int:
@@ -219,6 +224,15 @@ class Loader:
         self._reader_bad.append((line, reason, raw[:4000], table))
         if len(self._reader_bad) >= 10_000:
             self._flush_bad()
+
+    def not_loaded(self, what: str, n: int = 1) -> None:
+        """Count ``n`` valid records that no native table can hold (e.g. Bluesky likes).
+
+        They are not malformed, so they do not belong in the quarantine; they are counted
+        in the file's report and the ingest log, never silently dropped.
+        """
+        self.result.not_loaded[what] = self.result.not_loaded.get(what, 0) + n
+        self.result.records += n
 
     def count_records(self, n: int) -> None:
         self.result.records += n
@@ -377,7 +391,7 @@ class Loader:
             self._quarantine_repeats(spec, counts)
             first = "SELECT * EXCLUDE (_rank, _first) FROM _ranked WHERE _rank = 1"
         else:
-            first = "SELECT * EXCLUDE (_reason, _row) FROM _typed WHERE _reason IS NULL"
+            first = "SELECT * EXCLUDE (_reason) FROM _typed WHERE _reason IS NULL"
         names = ", ".join(q(c) for c in spec.names)
         if self.ws.count(spec.name) > 0:
             first = self._split_existing(spec, counts, first)
@@ -392,7 +406,7 @@ class Loader:
         keys = ", ".join(q(k) for k in spec.key)
         self.con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _ranked AS
-            SELECT * EXCLUDE (_reason, _row),
+            SELECT * EXCLUDE (_reason),
                    row_number() OVER w AS _rank, first_value(_line) OVER w AS _first
             FROM _typed WHERE _reason IS NULL
             WINDOW w AS (PARTITION BY {keys} ORDER BY _line)"""
@@ -412,13 +426,17 @@ class Loader:
         counts.quarantined += self._scalar("SELECT count(*) FROM _ranked WHERE _rank > 1")
 
     def _split_existing(self, spec: Table, counts: TableCounts, first: str) -> str:
-        """Rows whose key is stored: unchanged if identical, else a conflict. Returns the rest."""
-        differs = _differs(spec, "n", "o")
+        """Rows whose key is stored: unchanged if identical, their ``extra`` merged in if only
+        that differs (a re-collected post with new engagement counts), else a conflict.
+        Returns the query for the remaining, new rows."""
+        differs = _differs(spec, "n", "o", extra=False)
         self.con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _existing AS
-            SELECT n._line, len({differs}) = 0 AS same, {differs} AS differs,
-                   o._ingest AS old_ingest, o._line AS old_line,
-                   {_key_text(spec, "n")} AS keytext, {_raw_json(spec, "n")} AS raw
+            SELECT n._row, n._line, len({differs}) = 0 AS same, {differs} AS differs,
+                   n.extra IS NOT DISTINCT FROM o.extra OR n.extra IS NULL AS same_extra,
+                   n.extra AS new_extra, {_key_text(spec, "n")} AS keytext,
+                   o._ingest AS old_ingest, o._line AS old_line, {_raw_json(spec, "n")} AS raw,
+                   {", ".join(f"n.{q(k)} AS {q(k)}" for k in spec.key)}
             FROM ({first}) n JOIN {spec.name} o ON {_key_match(spec, "n", "o")}"""
         )
         self.con.execute(
@@ -429,18 +447,34 @@ class Loader:
             FROM _existing WHERE NOT same""",
             [self.result.ingest_id, self.result.source, spec.name],
         )
-        counts.unchanged += self._scalar("SELECT count(*) FROM _existing WHERE same")
+        self.con.execute(
+            f"""UPDATE {spec.name} AS o
+            SET extra = json_merge_patch(coalesce(o.extra, '{{}}'), n.new_extra)
+            FROM _existing n WHERE n.same AND NOT n.same_extra AND {_key_match(spec, "n", "o")}"""
+        )
+        counts.unchanged += self._scalar("SELECT count(*) FROM _existing WHERE same AND same_extra")
+        counts.merged += self._scalar(
+            "SELECT count(*) FROM _existing WHERE same AND NOT same_extra"
+        )
         counts.quarantined += self._scalar("SELECT count(*) FROM _existing WHERE NOT same")
-        return f"SELECT * FROM ({first}) WHERE _line NOT IN (SELECT _line FROM _existing)"
+        return f"SELECT * FROM ({first}) WHERE _row NOT IN (SELECT _row FROM _existing)"
 
     def _merge(self, spec: Table, counts: TableCounts) -> None:
-        """Profile snapshots: combine rows per key, newest non-empty value winning."""
+        """Profile snapshots: combine rows per key, newest non-empty value winning (for
+        ``extra``, key by key, so an older ``status: takendown`` survives a newer snapshot
+        that does not mention it)."""
         con, ingest = self.con, self.result.ingest_id
         keys = ", ".join(q(k) for k in spec.key)
         order = "ORDER BY snapshot_at NULLS FIRST, _line"
         fields = [c for c in [*spec.names, "extra"] if c not in spec.key]
         agg = ", ".join(
-            f"last({q(c)} {order}) FILTER (WHERE {q(c)} IS NOT NULL) AS {q(c)}" for c in fields
+            f"last({q(c)} {order}) FILTER (WHERE {q(c)} IS NOT NULL) AS {q(c)}"
+            for c in fields
+            if c != "extra"
+        )
+        agg += (
+            f", list_reduce(list(extra {order}) FILTER (WHERE extra IS NOT NULL), "
+            "lambda a, b: json_merge_patch(a, b)) AS extra"
         )
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _ranked AS
@@ -453,6 +487,12 @@ class Loader:
             f"{q(c)} = CASE WHEN {newer} THEN coalesce(n.{q(c)}, o.{q(c)}) "
             f"ELSE coalesce(o.{q(c)}, n.{q(c)}) END"
             for c in fields
+            if c != "extra"
+        )
+        sets += (
+            f", extra = nullif(CASE WHEN {newer} "
+            "THEN json_merge_patch(coalesce(o.extra, '{}'), coalesce(n.extra, '{}')) "
+            "ELSE json_merge_patch(coalesce(n.extra, '{}'), coalesce(o.extra, '{}')) END, '{}')"
         )
         same = f"len({_differs(spec, 'n', 'o')}) = 0"
         counts.unchanged += self._scalar(

@@ -121,7 +121,7 @@ class CsvReader:
         self.path = path
         self.source = open_source(path, progress)
         self._text = self.source.text()
-        self._reader = csv.reader(self._text, delimiter=delimiter)
+        self._reader = csv.reader(self._text, delimiter=delimiter, strict=True)
         try:
             header = next(self._reader)
         except StopIteration:
@@ -172,6 +172,9 @@ class CsvReader:
             done = len(rows) < n
         except csv.Error as exc:
             bad(reader.line_num, f"malformed CSV: {exc}", "")
+        except UnicodeDecodeError as exc:  # UTF-16 cannot escape bad bytes: stop here
+            bad(reader.line_num + 1, f"not valid {self.source.encoding} text: {exc.reason}", "")
+            done = True
         lines = [previous + 1, *(e + 1 for e in ends[:-1])]
         width = len(self.header)
         if rows and set(map(len, rows)) != {width}:
@@ -336,3 +339,30 @@ def parquet_chunks(
         if progress is not None:
             progress(size * table.num_rows // rows)
         yield table.append_column("_line", lines)
+
+
+def first_char(file: Path) -> tuple[str, int]:
+    """The first non-blank character of a text file and its line (``("", n)`` if empty)."""
+    source = open_source(file)
+    try:
+        stream = source.text()
+        line = 1
+        while True:
+            char = stream.read(1)
+            if not char:
+                return "", line
+            if char == "\n":
+                line += 1
+            elif not char.isspace():
+                return char, line
+    except (OSError, EOFError) as exc:
+        raise InputError(file, f"cannot be read: {exc}") from None
+    finally:
+        source.close()
+
+
+def check_json(file: Path, what: str) -> None:
+    """Raise InputError unless ``file`` starts like JSON (an object or an array)."""
+    char, line = first_char(file)
+    if char and char not in "{[":
+        raise InputError(file, f"is not JSON (expected {what}; found {char!r})", line)

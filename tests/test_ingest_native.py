@@ -221,7 +221,7 @@ def test_truncated_jsonl_and_bad_encoding_and_huge_field(ws: Workspace, tmp_path
     got = reasons(ws)
     assert [line for line, _ in got] == [2, 3, 4]
     assert got[0][1].startswith("not valid UTF-8 text")
-    assert got[1][1].startswith("line is longer than")
+    assert got[1][1].startswith("a field is longer than")
     assert got[2][1] == "not valid JSON"
     assert report.files[0].records == 4
 

@@ -240,7 +240,15 @@ def simulate(
     from separ.simulate import simulate as run
 
     summary = run(scenario, seed=seed, scale=scale, out=output, fmt=fmt)
-    out.print(summary)
+    table = Table("table", "rows", title=f"scenario {scenario}, seed {seed}, scale {scale:g}")
+    for name, n in summary.counts.items():
+        table.add_row(name, f"{n:,}")
+    out.print(table)
+    roles = ", ".join(f"{role} {n:,}" for role, n in summary.roles.items())
+    out.print(f"accounts by role: {roles}; {len(summary.targets)} targets attacked")
+    out.print(
+        f"{summary.events:,} events written to {output} ({fmt}); ground truth in {output / 'truth'}"
+    )
 
 
 @app.command()

@@ -79,11 +79,6 @@ def ingest(
     for file in files:
         imp.check(file)
     tick = progress(sum(f.stat().st_size for f in files)) if progress else None
-    ws.con.execute("SELECT 1")  # the workspace is open and migrated
-    for (name,) in ws.sql(
-        "SELECT table_name FROM information_schema.tables WHERE table_name LIKE '\\_stage\\_%' ESCAPE '\\'"
-    ):
-        ws.con.execute(f'DROP TABLE "{name}"')  # left over from an interrupted ingest
     report = IngestReport()
     for file in files:
         report.files.append(_ingest_file(ws, imp, file, force, tick))
@@ -124,11 +119,7 @@ def _ingest_file(
         with ws.transaction():
             result = loader.finish()
     except BaseException as exc:
-        for (name,) in ws.sql(
-            "SELECT table_name FROM information_schema.tables WHERE table_name LIKE ?",
-            [f"_stage_%_{ingest_id}"],
-        ):
-            ws.con.execute(f'DROP TABLE IF EXISTS "{name}"')
+        loader.discard()
         ws.con.execute("DELETE FROM quarantine WHERE ingest_id = ?", [ingest_id])
         status = "failed: " + (
             str(exc).splitlines()[0] if isinstance(exc, SeparError) else repr(exc)

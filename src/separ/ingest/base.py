@@ -33,7 +33,7 @@ class Importer(ABC):
     patterns: ClassVar[tuple[str, ...]] = ("*",)
     """Glob patterns of the files this importer reads when given a folder."""
 
-    def __init__(self) -> None:
+    def __init__(self) -> None:  # noqa: B027 - importers with options override it
         """Importers with options take them as keyword-only arguments (``--option K=V``)."""
 
     def files(self, path: Path) -> list[Path]:

@@ -53,14 +53,12 @@ CREATE OR REPLACE TEMP MACRO separ_bool(v) AS CASE
     WHEN lower(trim(v)) IN ('true', 't', '1', 'yes', 'y', '1.0') THEN true
     WHEN lower(trim(v)) IN ('false', 'f', '0', 'no', 'n', '0.0') THEN false
     END;
-CREATE OR REPLACE TEMP MACRO separ_is_list(v) AS
-    coalesce(CASE WHEN json_valid(v) THEN json_type(v) IN ('ARRAY', 'VARCHAR', 'NULL') END, false);
 CREATE OR REPLACE TEMP MACRO separ_list(v) AS CASE
-    WHEN v IS NULL OR trim(v) = '' THEN NULL
-    WHEN NOT json_valid(v) THEN NULL
-    WHEN json_type(v) = 'ARRAY' THEN
-        list_filter(from_json(v, '["VARCHAR"]'), lambda x: x IS NOT NULL AND x <> '')
-    WHEN json_type(v) = 'VARCHAR' THEN [json_extract_string(v, '$')]
+    WHEN v IS NULL OR trim(v) IN ('', 'null') THEN NULL
+    WHEN v = '[]' THEN CAST([] AS VARCHAR[])
+    WHEN starts_with(ltrim(v), '[') THEN
+        list_filter(try(from_json(v, '["VARCHAR"]')), lambda x: x IS NOT NULL AND x <> '')
+    WHEN starts_with(ltrim(v), '"') AND json_valid(v) THEN [json_extract_string(v, '$')]
     END;
 """
 
@@ -115,18 +113,21 @@ def _typed(col: Column, have: str = "VARCHAR") -> str:
             return f"nullif(lower(trim({v})), '')"
 
 
-def _problem(col: Column, have: str = "VARCHAR") -> str | None:
-    """SQL giving the reason a staged value is invalid, or NULL."""
-    v, t = _text(col, have), f"t.{q(col.name)}"
+def _checks(col: Column, have: str = "VARCHAR", raw: str | None = None) -> list[tuple[str, str]]:
+    """``(condition, reason)`` SQL pairs: when a condition holds, the staged value of ``col``
+    is invalid for that reason. ``raw`` is the SQL of the staged value (default ``s.COL``);
+    the typed value is ``t.COL``. Conditions are cheap; reasons are built only for bad rows."""
+    raw = raw or f"s.{q(col.name)}"
+    v = raw if have == "VARCHAR" else f"CAST({raw} AS VARCHAR)"
+    t = f"t.{q(col.name)}"
     shown = f"left({v}, 80)"
-    checks: list[str] = []
     if have != "VARCHAR" and col.kind != "enum" and _typed(col, have) != _typed(col):
         # an already-typed value cannot be malformed; it can only be missing
-        return f"CASE WHEN {t} IS NULL THEN 'missing {col.name}' END" if col.required else None
+        return [(f"{t} IS NULL", f"'missing {col.name}'")] if col.required else []
+    given = f"nullif(trim({raw}), '') IS NOT NULL" if have == "VARCHAR" else f"{raw} IS NOT NULL"
+    checks: list[tuple[str, str]] = []
     if col.required:
-        checks.append(
-            f"WHEN {t} IS NULL AND nullif(trim({v}), '') IS NULL THEN 'missing {col.name}'"
-        )
+        checks.append((f"{t} IS NULL AND NOT ({given})", f"'missing {col.name}'"))
     bad_value = {
         "time": "not a time",
         "int": "not a whole number",
@@ -135,23 +136,24 @@ def _problem(col: Column, have: str = "VARCHAR") -> str | None:
     }
     if col.kind in bad_value:
         checks.append(
-            f"WHEN {t} IS NULL AND nullif(trim({v}), '') IS NOT NULL "
-            f"THEN '{col.name}: {bad_value[col.kind]}: ' || {shown}"
+            (f"{t} IS NULL AND {given}", f"'{col.name}: {bad_value[col.kind]}: ' || {shown}")
         )
     if col.kind == "list" and not have.endswith("[]"):
         checks.append(
-            f"WHEN nullif(trim({v}), '') IS NOT NULL AND NOT separ_is_list({v}) "
-            f"THEN '{col.name}: not a JSON array: ' || {shown}"
+            (
+                f"{t} IS NULL AND {given} AND trim({v}) <> 'null'",
+                f"'{col.name}: not a JSON array: ' || {shown}",
+            )
         )
     if col.kind == "enum" and col.choices:
         choices = ", ".join(f"'{c}'" for c in col.choices)
         checks.append(
-            f"WHEN {t} IS NOT NULL AND {t} NOT IN ({choices}) "
-            f"THEN '{col.name}: ' || {shown} || ' is not one of {', '.join(col.choices)}'"
+            (
+                f"{t} NOT IN ({choices})",
+                f"'{col.name}: ' || {shown} || ' is not one of {', '.join(col.choices)}'",
+            )
         )
-    if not checks:
-        return None
-    return "CASE " + " ".join(checks) + " END"
+    return checks
 
 
 def _key_match(table: Table, left: str, right: str) -> str:
@@ -207,13 +209,18 @@ class FileResult:
 
 
 class Loader:
-    """Stages one source file's rows and loads them into the workspace in :meth:`finish`."""
+    """Stages one source file's rows and loads them into the workspace in :meth:`finish`.
+
+    Every staged row carries ``_row``, unique within the file (one source line may give
+    several rows, e.g. a page of tweets), and ``_line``, its place in the source.
+    """
 
     def __init__(self, ws: Workspace, source: str, fmt: str, ingest_id: int) -> None:
         self.ws = ws
         self.con = ws.con
         self.result = FileResult(source, fmt, ingest_id)
-        self._staged: set[str] = set()
+        self._staged: dict[str, str] = {}  # table -> "TABLE" or "VIEW"
+        self._rows = 0
         self._reader_bad: list[tuple[int, str, str, str | None]] = []
         self.con.execute(MACROS)
 
@@ -243,7 +250,6 @@ class Loader:
         self.result.tables.setdefault(table, TableCounts())
         if batch.num_rows == 0:
             return
-        stage = self._stage(spec)
         exprs = []
         extras = []
         for name, typ in zip(batch.schema.names, batch.schema.types, strict=True):
@@ -252,87 +258,101 @@ class Loader:
             elif name not in ("_line", "extra"):
                 extras.append(name)
         extra = _extra_expr(extras, "extra" in batch.schema.names)
-        cols = ", ".join(q(n) for n, _ in exprs)
-        vals = ", ".join(e for _, e in exprs)
-        self.con.register("_separ_batch", batch)
-        try:
-            self.con.execute(
-                f"INSERT INTO {stage} ({cols}{', ' if cols else ''}extra, _line) "
-                f"SELECT {vals}{', ' if vals else ''}{extra}, _line FROM _separ_batch"
-            )
-        finally:
-            self.con.unregister("_separ_batch")
+        cols = "".join(f"{q(n)}, " for n, _ in exprs)
+        vals = "".join(f"{e}, " for _, e in exprs)
+        self._insert_batch(
+            spec,
+            batch,
+            f"({cols}extra, _line, _row) SELECT {vals}{extra}, _line, _row FROM _separ_batch",
+        )
 
     def add_json(self, table: str, batch: pa.Table) -> None:
-        """Stage raw JSON lines (``_json``, ``_line``) whose keys are native column names."""
+        """Stage raw JSON lines (``_json``, ``_line``) whose keys are native column names.
+
+        Each line is parsed once into a struct of text fields (numbers become their text,
+        lists and objects their JSON); lines that are not JSON objects go to quarantine.
+        """
         spec = TABLES[table]
-        stage = self._stage(spec)
-        self.con.register("_separ_batch", batch)
+        self.result.tables.setdefault(table, TableCounts())
+        shape = {c.name: "JSON" if c.kind == "list" else "VARCHAR" for c in spec.columns}
+        shape["extra"] = "JSON"
+        rows = pa.array(range(self._rows, self._rows + batch.num_rows), pa.int64())
+        self._rows += batch.num_rows
+        self.con.register("_separ_batch", batch.append_column("_row", rows))
         try:
             self.con.execute(
-                "INSERT INTO quarantine SELECT ?, ?, _line, ?, "
-                "CASE WHEN json_valid(_json) THEN 'not a JSON object' ELSE 'not valid JSON' END, "
-                "left(_json, 4000) FROM _separ_batch "
-                "WHERE NOT json_valid(_json) OR json_type(_json) <> 'OBJECT'",
-                [self.result.ingest_id, self.result.source, table],
-            )
-            known = ", ".join(f"'{n}'" for n in [*spec.names, "extra"])
-            cols, vals = [], []
-            for col in spec.columns:
-                cols.append(q(col.name))
-                path = f"'$.\"{col.name}\"'"
-                if col.kind == "list":
-                    vals.append(f"CAST(json_extract(_json, {path}) AS VARCHAR)")
-                else:
-                    vals.append(f"json_extract_string(_json, {path})")
-            unknown = f"list_filter(json_keys(_json), lambda k: k NOT IN ({known}))"
-            given = (
-                "CASE WHEN json_type(json_extract(_json, '$.extra')) = 'OBJECT' "
-                "THEN json_extract(_json, '$.extra') END"
-            )
-            extra = (
-                f"CASE WHEN len({unknown}) = 0 AND {given} IS NULL THEN NULL ELSE "
-                f"nullif(CAST(json_merge_patch(coalesce({given}, '{{}}'), "
-                f"to_json(map_from_entries(list_transform({unknown}, lambda k: {{'k': k, "
-                "'v': json_extract(_json, '$.\"' || k || '\"')})))) AS VARCHAR), '{}') END"
-            )
-            self.con.execute(
-                f"INSERT INTO {stage} ({', '.join(cols)}, extra, _line) "
-                f"SELECT {', '.join(vals)}, {extra}, _line FROM _separ_batch "
-                "WHERE json_valid(_json) AND json_type(_json) = 'OBJECT'"
+                f"""CREATE OR REPLACE TEMP TABLE _separ_json AS
+                SELECT _json, _line, _row, try(from_json(_json, '{json.dumps(shape)}')) AS r
+                FROM _separ_batch"""
             )
         finally:
             self.con.unregister("_separ_batch")
-        self.result.tables.setdefault(table, TableCounts())
+        ok = "r IS NOT NULL AND starts_with(_json, '{')"
+        self.con.execute(
+            "INSERT INTO quarantine SELECT ?, ?, _line, ?, "
+            "CASE WHEN json_valid(_json) THEN 'not a JSON object' ELSE 'not valid JSON' END, "
+            f"left(_json, 4000) FROM _separ_json WHERE NOT ({ok})",
+            [self.result.ingest_id, self.result.source, table],
+        )
+        known = ", ".join(f"'{n}'" for n in [*spec.names, "extra"])
+        unknown = f"list_filter(json_keys(_json), lambda k: k NOT IN ({known}))"
+        given = "CASE WHEN json_type(r.extra) = 'OBJECT' THEN r.extra END"
+        extra = (
+            f"CASE WHEN len({unknown}) = 0 AND {given} IS NULL THEN NULL ELSE "
+            f"nullif(CAST(json_merge_patch(coalesce({given}, '{{}}'), "
+            f"to_json(map_from_entries(list_transform({unknown}, lambda k: {{'k': k, "
+            "'v': json_extract(_json, '$.\"' || k || '\"')})))) AS VARCHAR), '{}') END"
+        )
+        cols = ", ".join(q(c.name) for c in spec.columns)
+        vals = ", ".join(
+            f"CAST(r.{q(c.name)} AS VARCHAR)" if c.kind == "list" else f"r.{q(c.name)}"
+            for c in spec.columns
+        )
+        self._create_stage(spec)
+        self.con.execute(
+            f"INSERT INTO {self._stage_name(spec)} ({cols}, extra, _line, _row) "
+            f"SELECT {vals}, {extra}, _line, _row FROM _separ_json WHERE {ok}"
+        )
 
     def add_parquet(self, table: str, path: Path) -> None:
-        """Stage a whole Parquet file in one parallel scan, keeping its column types."""
+        """Stage a whole Parquet file as a view: no copy, its column types kept."""
         spec = TABLES[table]
         self.result.tables.setdefault(table, TableCounts())
         names = [f.name for f in pq.read_schema(path)]
         cols = [q(c) if c in names else f"CAST(NULL AS VARCHAR) AS {q(c)}" for c in spec.names]
         extras = [n for n in names if n not in spec.names and n != "extra"]
-        name = f"_stage_{spec.name}_{self.result.ingest_id}"
+        stage = self._stage_name(spec)
         self.con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE {name} AS
+            f"""CREATE OR REPLACE TEMP VIEW {stage} AS
             SELECT {", ".join(cols)}, {_extra_expr(extras, "extra" in names)} AS extra,
-                   file_row_number + 1 AS _line
-            FROM read_parquet(?, file_row_number = true)""",
-            [str(path)],
+                   file_row_number + 1 AS _line, file_row_number AS _row
+            FROM read_parquet('{str(path).replace("'", "''")}', file_row_number = true)"""
         )
-        self._staged.add(spec.name)
-        self.result.records += self._scalar(f"SELECT count(*) FROM {name}")
+        self._staged[spec.name] = "VIEW"
+        self.result.records += self._scalar(f"SELECT count(*) FROM {stage}")
 
-    # -- staging and the final load ------------------------------------------------------------
-    def _stage(self, spec: Table) -> str:
-        name = f"_stage_{spec.name}_{self.result.ingest_id}"
+    # -- staging -------------------------------------------------------------------------------
+    def _stage_name(self, spec: Table) -> str:
+        return f"_stage_{spec.name}_{self.result.ingest_id}"
+
+    def _create_stage(self, spec: Table) -> None:
         if spec.name not in self._staged:
             cols = ", ".join(f"{q(c)} VARCHAR" for c in spec.names)
             self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {name} ({cols}, extra VARCHAR, _line BIGINT)"
+                f"CREATE OR REPLACE TEMP TABLE {self._stage_name(spec)} "
+                f"({cols}, extra VARCHAR, _line BIGINT, _row BIGINT)"
             )
-            self._staged.add(spec.name)
-        return name
+            self._staged[spec.name] = "TABLE"
+
+    def _insert_batch(self, spec: Table, batch: pa.Table, select: str) -> None:
+        self._create_stage(spec)
+        rows = pa.array(range(self._rows, self._rows + batch.num_rows), pa.int64())
+        self.con.register("_separ_batch", batch.append_column("_row", rows))
+        try:
+            self.con.execute(f"INSERT INTO {self._stage_name(spec)} {select}")
+        finally:
+            self.con.unregister("_separ_batch")
+        self._rows += batch.num_rows
 
     def _flush_bad(self) -> None:
         if not self._reader_bad:
@@ -344,6 +364,13 @@ class Loader:
         self.con.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?)", rows)
         self._reader_bad.clear()
 
+    def discard(self) -> None:
+        """Drop the staging tables (after an error)."""
+        for table, kind in self._staged.items():
+            self.con.execute(f"DROP {kind} IF EXISTS {self._stage_name(TABLES[table])}")
+        self._staged.clear()
+
+    # -- the final load ------------------------------------------------------------------------
     def finish(self) -> FileResult:
         """Validate, de-duplicate and insert every staged table; drop the staging tables."""
         self._flush_bad()
@@ -351,65 +378,87 @@ class Loader:
             if table in self._staged:
                 counts = self.result.tables.setdefault(table, TableCounts())
                 self._load(TABLES[table], counts)
-                self.con.execute(f"DROP TABLE _stage_{table}_{self.result.ingest_id}")
-        self._staged.clear()
+        self.discard()
         return self.result
+
+    def _typed_table(self, spec: Table) -> tuple[str, str]:
+        """Materialise ``_typed`` (every staged row typed once, with the staged text of the
+        columns that have checks) and return SQL for (row is valid, why it is not).
+
+        Typing is materialised first on purpose: DuckDB inlines macros, so checks written
+        over a view would type every value again for each check.
+        """
+        stage = self._stage_name(spec)
+        have = {str(r[0]): str(r[1]) for r in self.con.execute(f"DESCRIBE {stage}").fetchall()}
+        checks = {c.name: _checks(c, have[c.name], q("_s_" + c.name)) for c in spec.columns}
+        raws = ", ".join(f"s.{q(c)} AS {q('_s_' + c)}" for c in spec.names if checks[c])
+        typed = ", ".join(f"{_typed(c, have[c.name])} AS {q(c.name)}" for c in spec.columns)
+        self.con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _typed AS
+            SELECT {typed}, CAST(s.extra AS JSON) AS extra, s._line, s._row{", " if raws else ""}{raws}
+            FROM {stage} s"""
+        )
+        pairs = [pair for c in spec.columns for pair in checks[c.name]]
+        ok = " AND ".join(f"NOT coalesce({cond}, false)" for cond, _ in pairs) or "true"
+        reasons = ", ".join(f"CASE WHEN {cond} THEN {why} END" for cond, why in pairs)
+        return ok, (f"concat_ws('; ', {reasons})" if pairs else "NULL")
 
     def _load(self, spec: Table, counts: TableCounts) -> None:
         con, ingest, source = self.con, self.result.ingest_id, self.result.source
-        stage = f"_stage_{spec.name}_{ingest}"
-        have = {str(r[0]): str(r[1]) for r in con.execute(f"DESCRIBE {stage}").fetchall()}
-        typed_cols = ", ".join(f"{_typed(c, have[c.name])} AS {q(c.name)}" for c in spec.columns)
-        problems = [p for c in spec.columns if (p := _problem(c, have[c.name])) is not None]
-        reason = f"nullif(concat_ws('; ', {', '.join(problems)}), '')" if problems else "NULL"
+        stage = self._stage_name(spec)
+        ok, reason = self._typed_table(spec)
         raw = "to_json(struct_pack(" + ", ".join(f"{q(c)} := s.{q(c)}" for c in spec.names)
         raw += ", extra := s.extra))"
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _typed AS
-            SELECT t.*, {reason} AS _reason, s.rowid AS _row
-            FROM {stage} s,
-                 LATERAL (SELECT {typed_cols}, CAST(s.extra AS JSON) AS extra, s._line) t"""
+            f"""CREATE OR REPLACE TEMP TABLE _bad AS
+            SELECT t._line, {reason} AS _reason, t._row FROM _typed t WHERE NOT ({ok})"""
         )
-        counts.read += self.ws.count("_typed")
         con.execute(
             f"""INSERT INTO quarantine
-            SELECT ?, ?, t._line, ?, t._reason, CAST({raw} AS VARCHAR)
-            FROM _typed t JOIN {stage} s ON s.rowid = t._row
-            WHERE t._reason IS NOT NULL""",
+            SELECT ?, ?, b._line, ?, b._reason, CAST({raw} AS VARCHAR)
+            FROM _bad b JOIN {stage} s ON s._row = b._row""",
             [ingest, source, spec.name],
         )
-        bad = self._scalar("SELECT count(*) FROM _typed WHERE _reason IS NOT NULL")
+        bad = self.ws.count("_bad")
         counts.quarantined += bad
         if spec.name in MERGE_TABLES:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _valid AS "
+                f"SELECT {', '.join(q(c) for c in spec.names)}, extra, _line, _row "
+                f"FROM _typed t WHERE {ok}"
+            )
+            counts.read += self.ws.count("_valid") + bad
             self._merge(spec, counts)
             return
-        keys = ", ".join(q(k) for k in spec.key)
-        distinct = self._scalar(
-            f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM _typed WHERE _reason IS NULL)"
-        )
-        if distinct < counts.read - bad:
-            self._quarantine_repeats(spec, counts)
-            first = "SELECT * EXCLUDE (_rank, _first) FROM _ranked WHERE _rank = 1"
-        else:
-            first = "SELECT * EXCLUDE (_reason) FROM _typed WHERE _reason IS NULL"
         names = ", ".join(q(c) for c in spec.names)
-        if self.ws.count(spec.name) > 0:
-            first = self._split_existing(spec, counts, first)
+        before = self._scalar(f"SELECT count(*) FROM {spec.name}")
         con.execute(
             f"""INSERT INTO {spec.name} ({names}, extra, _ingest, _line)
-            SELECT {names}, extra, {ingest}, _line FROM ({first})"""
+            SELECT {names}, extra, {ingest}, _line FROM _typed t WHERE {ok}"""
         )
-        counts.loaded += self._scalar(f"SELECT count(*) FROM ({first})")
-
-    def _quarantine_repeats(self, spec: Table, counts: TableCounts) -> None:
-        """Second and later rows with a key already seen in this file go to quarantine."""
+        inserted = self._scalar(f"SELECT count(*) FROM {spec.name}") - before
+        counts.read += inserted + bad
+        # the rows just inserted are the table's rows with this _ingest; check them in place
         keys = ", ".join(q(k) for k in spec.key)
+        distinct = self._scalar(
+            f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM {spec.name} "
+            f"WHERE _ingest = {ingest})"
+        )
+        removed = 0
+        if distinct < inserted:
+            removed += self._quarantine_repeats(spec, counts)
+        if before > 0:
+            removed += self._settle_existing(spec, counts)
+        counts.loaded += inserted - removed
+
+    def _quarantine_repeats(self, spec: Table, counts: TableCounts) -> int:
+        """Second and later rows with a key already seen in this file: quarantined, removed."""
+        ingest, keys = self.result.ingest_id, ", ".join(q(k) for k in spec.key)
         self.con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _ranked AS
-            SELECT * EXCLUDE (_reason),
-                   row_number() OVER w AS _rank, first_value(_line) OVER w AS _first
-            FROM _typed WHERE _reason IS NULL
-            WINDOW w AS (PARTITION BY {keys} ORDER BY _line)"""
+            SELECT *, rowid AS _rid, row_number() OVER w AS _rank, first_value(_line) OVER w AS _first
+            FROM {spec.name} WHERE _ingest = {ingest}
+            WINDOW w AS (PARTITION BY {keys} ORDER BY _line, rowid)"""
         )
         differs = _differs(spec, "d", "f")
         self.con.execute(
@@ -421,43 +470,54 @@ class Loader:
                    {_raw_json(spec, "d")}
             FROM _ranked d JOIN _ranked f ON {_key_match(spec, "d", "f")} AND f._rank = 1
             WHERE d._rank > 1""",
-            [self.result.ingest_id, self.result.source, spec.name],
+            [ingest, self.result.source, spec.name],
         )
-        counts.quarantined += self._scalar("SELECT count(*) FROM _ranked WHERE _rank > 1")
+        repeats = self._scalar("SELECT count(*) FROM _ranked WHERE _rank > 1")
+        self.con.execute(
+            f"DELETE FROM {spec.name} WHERE rowid IN (SELECT _rid FROM _ranked WHERE _rank > 1)"
+        )
+        counts.quarantined += repeats
+        return repeats
 
-    def _split_existing(self, spec: Table, counts: TableCounts, first: str) -> str:
-        """Rows whose key is stored: unchanged if identical, their ``extra`` merged in if only
-        that differs (a re-collected post with new engagement counts), else a conflict.
-        Returns the query for the remaining, new rows."""
+    def _settle_existing(self, spec: Table, counts: TableCounts) -> int:
+        """New rows whose key was already stored: unchanged if identical (removed), their
+        ``extra`` merged into the stored row if only that differs (a re-collected post with
+        new engagement counts), else a conflict (quarantined, removed). Returns rows removed."""
+        ingest = self.result.ingest_id
         differs = _differs(spec, "n", "o", extra=False)
         self.con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _existing AS
-            SELECT n._row, n._line, len({differs}) = 0 AS same, {differs} AS differs,
+            SELECT n.rowid AS _rid, o.rowid AS _old, n._line, len({differs}) = 0 AS same,
+                   {differs} AS differs,
                    n.extra IS NOT DISTINCT FROM o.extra OR n.extra IS NULL AS same_extra,
                    n.extra AS new_extra, {_key_text(spec, "n")} AS keytext,
-                   o._ingest AS old_ingest, o._line AS old_line, {_raw_json(spec, "n")} AS raw,
-                   {", ".join(f"n.{q(k)} AS {q(k)}" for k in spec.key)}
-            FROM ({first}) n JOIN {spec.name} o ON {_key_match(spec, "n", "o")}"""
+                   o._ingest AS old_ingest, o._line AS old_line, {_raw_json(spec, "n")} AS raw
+            FROM {spec.name} n JOIN {spec.name} o ON {_key_match(spec, "n", "o")}
+            WHERE n._ingest = {ingest} AND o._ingest <> {ingest}"""
         )
+        found = self.ws.count("_existing")
+        if not found:
+            return 0
         self.con.execute(
             """INSERT INTO quarantine
             SELECT ?, ?, _line, ?, 'conflict: ' || keytext || ' is already stored (ingest '
                    || old_ingest || ' line ' || old_line || ') with other values in '
                    || array_to_string(differs, ', '), raw
             FROM _existing WHERE NOT same""",
-            [self.result.ingest_id, self.result.source, spec.name],
+            [ingest, self.result.source, spec.name],
         )
         self.con.execute(
             f"""UPDATE {spec.name} AS o
             SET extra = json_merge_patch(coalesce(o.extra, '{{}}'), n.new_extra)
-            FROM _existing n WHERE n.same AND NOT n.same_extra AND {_key_match(spec, "n", "o")}"""
+            FROM _existing n WHERE o.rowid = n._old AND n.same AND NOT n.same_extra"""
         )
+        self.con.execute(f"DELETE FROM {spec.name} WHERE rowid IN (SELECT _rid FROM _existing)")
         counts.unchanged += self._scalar("SELECT count(*) FROM _existing WHERE same AND same_extra")
         counts.merged += self._scalar(
             "SELECT count(*) FROM _existing WHERE same AND NOT same_extra"
         )
         counts.quarantined += self._scalar("SELECT count(*) FROM _existing WHERE NOT same")
-        return f"SELECT * FROM ({first}) WHERE _row NOT IN (SELECT _row FROM _existing)"
+        return found
 
     def _merge(self, spec: Table, counts: TableCounts) -> None:
         """Profile snapshots: combine rows per key, newest non-empty value winning (for
@@ -479,7 +539,7 @@ class Loader:
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _ranked AS
             SELECT {keys}, {agg}, min(_line) AS _line, count(*) AS _n
-            FROM _typed WHERE _reason IS NULL GROUP BY {keys}"""
+            FROM _valid GROUP BY {keys}"""
         )
         counts.merged += self._scalar("SELECT coalesce(sum(_n - 1), 0) FROM _ranked")
         newer = "coalesce(n.snapshot_at >= o.snapshot_at, o.snapshot_at IS NULL)"

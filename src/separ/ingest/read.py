@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import itertools
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -21,6 +20,7 @@ from typing import IO, Any, cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from separ.errors import InputError
@@ -47,6 +47,7 @@ class Source:
     encoding: str
     progress: Progress | None = None
     _reported: int = field(default=0, init=False)
+    _texts: list[io.TextIOWrapper] = field(default_factory=list, init=False)
 
     def tick(self) -> None:
         if self.progress is None:
@@ -56,11 +57,17 @@ class Source:
         self._reported = pos
 
     def text(self) -> io.TextIOWrapper:
-        return io.TextIOWrapper(
+        wrapper = io.TextIOWrapper(
             self.stream, encoding=self.encoding, errors="surrogateescape", newline=""
         )
+        self._texts.append(wrapper)
+        return wrapper
 
     def close(self) -> None:
+        for wrapper in self._texts:
+            if not wrapper.closed:
+                wrapper.detach()
+        self._texts.clear()
         self.stream.close()
         self.raw.close()
 
@@ -121,6 +128,7 @@ class CsvReader:
         self.path = path
         self.source = open_source(path, progress)
         self._text = self.source.text()
+        self.delimiter = delimiter
         self._reader = csv.reader(self._text, delimiter=delimiter, strict=True)
         try:
             header = next(self._reader)
@@ -146,82 +154,242 @@ class CsvReader:
         self.source.close()
 
     def chunks(self, bad: BadRow, chunk_rows: int = CHUNK_ROWS) -> Iterator[pa.Table]:
-        """Yield Arrow tables of string columns (header names) plus ``_line``."""
-        try:
-            while True:
-                rows, lines, done = self._block(chunk_rows, bad)
-                if rows:
-                    yield self._table(rows, lines, bad)
-                if done:
-                    break
-        finally:
-            self.close()
+        """Yield Arrow tables of string columns (header names) plus ``_line``.
 
-    def _block(self, n: int, bad: BadRow) -> tuple[list[list[str]], list[int], bool]:
-        """Read up to ``n`` records; returns (rows, their first lines, end of file?)."""
-        reader = self._reader
-        previous = reader.line_num
-        rows: list[list[str]] = []
-        ends: list[int] = []
-        add_row, add_end = rows.append, ends.append
-        done = False
-        try:
-            for row in itertools.islice(reader, n):
-                add_row(row)
-                add_end(reader.line_num)
-            done = len(rows) < n
-        except csv.Error as exc:
-            bad(reader.line_num, f"malformed CSV: {exc}", "")
-        except UnicodeDecodeError as exc:  # UTF-16 cannot escape bad bytes: stop here
-            bad(reader.line_num + 1, f"not valid {self.source.encoding} text: {exc.reason}", "")
-            done = True
-        lines = [previous + 1, *(e + 1 for e in ends[:-1])]
+        Parsing is Arrow's C++ CSV reader; line numbers stay physical (quoted fields may
+        hold line breaks), and what cannot be used is quarantined: rows with the wrong
+        number of fields, bytes that are not UTF-8, fields over 1 MiB, and a last record
+        cut off inside quotes.
+        """
+        header_lines = self._reader.line_num
+        self.close()
         width = len(self.header)
-        if rows and set(map(len, rows)) != {width}:
-            kept: list[list[str]] = []
-            kept_lines: list[int] = []
-            for row, line in zip(rows, lines, strict=True):
-                if len(row) == width:
-                    kept.append(row)
-                    kept_lines.append(line)
-                elif row and not (len(row) == 1 and not row[0].strip()):
-                    bad(line, f"expected {width} fields, found {len(row)}", _joined(row))
-            rows, lines = kept, kept_lines
-        return rows, lines, done
+        for table in _arrow_records(
+            self.path,
+            self.source.progress,
+            width,
+            bad,
+            delimiter=self.delimiter,
+            quoted=True,
+            first_line=header_lines + 1,
+            invalid=lambda found: f"expected {width} fields, found {found}",
+        ):
+            yield _texts(table, self.header, bad, MAX_FIELD_BYTES)
 
-    def _table(self, rows: list[list[str]], lines: list[int], bad: BadRow) -> pa.Table:
+
+def _arrow_records(
+    path: Path,
+    progress: Progress | None,
+    width: int,
+    bad: BadRow,
+    *,
+    delimiter: str,
+    quoted: bool,
+    first_line: int,
+    invalid: Callable[[int], str],
+) -> Iterator[pa.Table]:
+    """Records of a delimited text file as binary columns ``c0..`` plus ``_line``, read by
+    Arrow's C++ CSV reader in blocks; blank lines skipped, invalid rows quarantined."""
+    source = open_source(path, progress)
+    skipped: list[tuple[int, str, int]] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        skipped.append((int(row.number or 0), row.text, row.actual_columns))
+        return "skip"
+
+    names = [f"c{i}" for i in range(width)]
+    try:
+        reader = pacsv.open_csv(
+            source.stream,
+            read_options=pacsv.ReadOptions(
+                use_threads=False,
+                block_size=8 << 20,
+                skip_rows=first_line - 1 if quoted else 0,
+                column_names=names,
+                encoding="utf16" if source.encoding == "utf-16" else "utf8",
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                quote_char='"' if quoted else False,
+                double_quote=quoted,
+                escape_char=False,
+                newlines_in_values=quoted,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.binary()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except UnicodeDecodeError as exc:
+        source.close()
+        raise InputError(path, f"cannot be decoded as {source.encoding}: {exc.reason}") from None
+    except (pa.ArrowInvalid, OSError) as exc:
+        source.close()
+        if "Empty CSV file" in str(exc):
+            return
+        raise InputError(path, f"cannot be read: {exc}") from None
+    lines = _Lines(first_line, bad, invalid)
+    held: pa.Table | None = None
+    try:
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+                lines.flush(skipped)
+                bad(lines.next_line, f"malformed, the rest of the file is unreadable: {exc}", "")
+                break
+            table = lines.place(batch, skipped)
+            source.tick()
+            if held is not None and held.num_rows:
+                yield held
+            held = table
+        lines.flush(skipped)
+        if held is not None:
+            if quoted:
+                held = _drop_cut_last(path, held, bad)
+            if held.num_rows:
+                yield held
+        source.tick()
+    finally:
+        source.close()
+
+
+def _texts(table: pa.Table, names: list[str], bad: BadRow, limit: int) -> pa.Table:
+    """Binary columns ``c0..`` as UTF-8 text columns named ``names`` (empty -> null);
+    rows with a field over ``limit`` bytes or bytes that are not UTF-8 are quarantined."""
+    table = _drop_huge(table, bad, limit)
+    columns = []
+    keep = None
+    for i in range(len(names)):
+        col = table.column(i)
         try:
-            table = self._arrow(rows, lines)
-        except UnicodeEncodeError:
-            good_rows, good_lines = [], []
-            for row, line in zip(rows, lines, strict=True):
-                if any(has_surrogates(v) for v in row):
-                    bad(line, "not valid UTF-8 text", _joined(row))
-                else:
-                    good_rows.append(row)
-                    good_lines.append(line)
-            table = self._arrow(good_rows, good_lines)
-        self.source.tick()
-        return _drop_huge(table, bad)
+            text = col.cast(pa.string())
+        except pa.ArrowInvalid:
+            values = col.to_pylist()
+            valid = [_utf8(v) for v in values]
+            flags = pa.array(valid, pa.bool_())
+            keep = flags if keep is None else pc.and_(keep, flags)
+            text = pa.array(
+                [
+                    v.decode("utf-8") if ok and v is not None else None
+                    for v, ok in zip(values, valid, strict=True)
+                ],
+                pa.string(),
+            )
+        columns.append(pc.if_else(pc.equal(text, ""), None, text))
+    out = pa.Table.from_arrays([*columns, table["_line"]], names=[*names, "_line"])
+    if keep is not None:
+        for line in out.filter(pc.invert(keep))["_line"].to_pylist():
+            bad(line, "not valid UTF-8 text", "")
+        out = out.filter(keep)
+    return out
 
-    def _arrow(self, rows: list[list[str]], lines: list[int]) -> pa.Table:
-        columns = list(zip(*rows, strict=True)) if rows else [() for _ in self.header]
-        arrays = [_strings(col) for col in columns]
-        arrays = [pc.if_else(pc.equal(a, ""), None, a) for a in arrays]
-        arrays.append(pa.array(lines, pa.int64()))
-        return pa.Table.from_arrays(arrays, names=[*self.header, "_line"])
+
+def _utf8(value: bytes | None) -> bool:
+    try:
+        (value or b"").decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
-def _drop_huge(table: pa.Table, bad: BadRow) -> pa.Table:
-    """Quarantine rows with a field over MAX_FIELD_BYTES (checked in bulk, in Arrow)."""
+class _Lines:
+    """Turns Arrow's record numbers into physical line numbers, and quarantines invalid
+    rows (wrong number of fields) and skips blank lines on the way."""
+
+    def __init__(self, first_line: int, bad: BadRow, invalid: Callable[[int], str]) -> None:
+        self.bad = bad
+        self.invalid = invalid
+        # Arrow numbers records from the file's start, the skipped header included
+        self.record = first_line if first_line == 1 else 2
+        self.next_line = first_line
+
+    def _take_invalid(self, invalid: list[tuple[int, str, int]], upto: int | None) -> None:
+        while invalid and (upto is None or invalid[0][0] < upto):
+            number, text, found = invalid.pop(0)
+            while self.record < number:  # cannot happen: valid rows are placed first
+                self.record += 1
+                self.next_line += 1
+            if text.strip():
+                self.bad(self.next_line, self.invalid(found), text[:4000])
+            self.record += 1
+            self.next_line += 1 + text.count("\n")
+
+    def flush(self, invalid: list[tuple[int, str, int]]) -> None:
+        self._take_invalid(invalid, None)
+
+    def place(self, batch: pa.RecordBatch, invalid: list[tuple[int, str, int]]) -> pa.Table:
+        n = batch.num_rows
+        breaks = None
+        for col in batch.columns:
+            count = pc.count_substring(col, b"\n") if n else None
+            if count is not None and pc.max(count).as_py():
+                breaks = count if breaks is None else pc.add(breaks, count)
+        start_record = self.record
+        if not invalid or invalid[0][0] >= start_record + n + len(invalid):
+            if breaks is None:
+                lines = pa.array(range(self.next_line, self.next_line + n), pa.int64())
+                self.next_line += n
+            else:
+                extra = pc.cumulative_sum(breaks).to_pylist()
+                before = [0, *extra[:-1]]
+                lines = pa.array([self.next_line + i + b for i, b in enumerate(before)], pa.int64())
+                self.next_line += n + (extra[-1] if extra else 0)
+            self.record += n
+        else:  # invalid rows fall inside this batch: place row by row
+            counts = breaks.to_pylist() if breaks is not None else [0] * n
+            placed = []
+            for i in range(n):
+                self._take_invalid(invalid, self.record + 1)
+                placed.append(self.next_line)
+                self.record += 1
+                self.next_line += 1 + counts[i]
+            lines = pa.array(placed, pa.int64())
+        table = pa.Table.from_batches([batch]).append_column("_line", lines)
+        blank = None
+        for col in batch.columns:
+            empty = pc.equal(pc.binary_length(col), 0)
+            blank = empty if blank is None else pc.and_(blank, empty)
+        if blank is not None and n and pc.any(blank).as_py():
+            table = table.filter(pc.invert(blank))
+        return table
+
+
+def _drop_cut_last(path: Path, table: pa.Table, bad: BadRow) -> pa.Table:
+    """A file cut off inside a quoted field: Arrow ends the field at end of file; Python's
+    strict CSV parser, run on the last line, tells a truncated record from a complete one."""
+    with open(path, "rb") as f:
+        f.seek(0, 2)
+        size = f.tell()
+        f.seek(max(0, size - 65536))
+        tail = f.read()
+    if path.suffix == ".gz" or not tail or tail.endswith(b"\n"):
+        return table
+    last = tail.rsplit(b"\n", 1)[-1].decode("utf-8", "replace")
+    try:
+        list(csv.reader([last], strict=True))
+    except csv.Error as exc:
+        line = table["_line"][-1].as_py()
+        bad(line, f"malformed CSV: {exc}", last[:4000])
+        return table.slice(0, table.num_rows - 1)
+    return table
+
+
+def _drop_huge(table: pa.Table, bad: BadRow, limit: int = MAX_FIELD_BYTES) -> pa.Table:
+    """Quarantine rows with a field over ``limit`` bytes (checked in bulk, in Arrow)."""
     huge = None
     for name in table.column_names[:-1]:
-        over = pc.greater(pc.fill_null(pc.binary_length(table[name]), 0), MAX_FIELD_BYTES)
+        over = pc.greater(pc.fill_null(pc.binary_length(table[name]), 0), limit)
         huge = over if huge is None else pc.or_(huge, over)
     if huge is None or not pc.any(huge).as_py():
         return table
     for line in table.filter(huge)["_line"].to_pylist():
-        bad(line, f"a field is longer than {MAX_FIELD_BYTES} bytes", "")
+        bad(line, f"a field is longer than {limit} bytes", "")
     return table.filter(pc.invert(huge))
 
 
@@ -234,44 +402,21 @@ def jsonl_chunks(
 ) -> Iterator[pa.Table]:
     """Yield Arrow tables with one raw JSON text per line (``_json``) and ``_line``.
 
-    The JSON itself is parsed by DuckDB, in bulk; this only splits lines and checks UTF-8.
+    Lines are split by Arrow's C++ reader (a JSON line cannot hold a raw control byte, so
+    one makes a safe delimiter); the JSON itself is parsed by DuckDB, in bulk.
     """
-    source = open_source(path, progress)
-    texts: list[str] = []
-    lines: list[int] = []
-    decoder = "utf-8" if source.encoding == "utf-8-sig" else source.encoding
-    stream: Iterator[bytes | str] = iter(source.stream)
-    if source.encoding == "utf-16":
-        stream = iter(source.text())
-    try:
-        for number, raw_line in enumerate(stream, start=1):
-            if isinstance(raw_line, bytes):
-                if number == 1 and raw_line.startswith(b"\xef\xbb\xbf"):
-                    raw_line = raw_line[3:]
-                try:
-                    text = raw_line.decode(decoder)
-                except UnicodeDecodeError as exc:
-                    bad(number, f"not valid UTF-8 text ({exc.reason} at byte {exc.start})", "")
-                    continue
-            else:
-                text = raw_line
-            text = text.strip()
-            if not text:
-                continue
-            if len(text) > MAX_FIELD_BYTES * 4:
-                bad(number, f"line is longer than {MAX_FIELD_BYTES * 4} characters", "")
-                continue
-            texts.append(text)
-            lines.append(number)
-            if len(texts) >= chunk_rows:
-                source.tick()
-                yield pa.table({"_json": _strings(texts), "_line": pa.array(lines, pa.int64())})
-                texts, lines = [], []
-        if texts:
-            yield pa.table({"_json": _strings(texts), "_line": pa.array(lines, pa.int64())})
-        source.tick()
-    finally:
-        source.close()
+    for table in _arrow_records(
+        path,
+        progress,
+        1,
+        bad,
+        delimiter="\x01",
+        quoted=False,
+        first_line=1,
+        invalid=lambda found: "not valid JSON (a raw control character)",
+    ):
+        text = _texts(table, ["_json"], bad, MAX_FIELD_BYTES * 4)
+        yield text.set_column(0, "_json", pc.utf8_trim_whitespace(text["_json"]))
 
 
 def json_records(

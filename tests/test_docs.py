@@ -47,3 +47,13 @@ def test_public_api_is_curated() -> None:
         if not name.startswith("_") and not isinstance(value, types.ModuleType)
     }
     assert public == set(separ.__all__) - {"__version__"}
+
+
+@pytest.mark.parametrize("name", sorted(IMPORTERS))
+def test_every_format_is_documented_as_its_module_says(name: str) -> None:
+    import importlib
+
+    formats = (ROOT / "docs" / "formats.md").read_text(encoding="utf-8")
+    module = importlib.import_module(IMPORTERS[name].__module__)
+    assert f"## `{name}`" in formats
+    assert (module.__doc__ or "").strip() in formats, f"docs/formats.md is stale for {name}"

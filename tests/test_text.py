@@ -36,6 +36,7 @@ from separ.text import (
     url_domains,
 )
 from separ.text.extract import MENTION_RE, URL_RE, trim_url
+from separ.text.normalize import _AFFIX, _AFFIX_END, _DEFER, _join_affixes, _key_token
 from separ.text.tables import ARABIC_SCRIPT_VARIANTS, KEY_FOLD, TEXT_FOLD
 from tests.conftest import data_path
 
@@ -477,6 +478,22 @@ def test_key_ignores_zwnj_kashida_and_harakat(s: str, rng: random.Random) -> Non
     assert match_key(noisy) == match_key(s)
 
 
+def joined_word_by_word(s: str) -> str | None:
+    """The key with affixes joined over every word (what ``match_key`` shortcuts)."""
+    pieces = [_key_token(token) for token in s.split()]
+    if any(_DEFER in piece for piece in pieces):
+        return None
+    words = " ".join(pieces).replace(_AFFIX, " ").replace(_AFFIX_END, " ").split()
+    return " ".join(_join_affixes(words))
+
+
+@PROPERTY
+@given(texts)
+def test_affix_shortcut_equals_joining_every_word(s: str) -> None:
+    reference = joined_word_by_word(s)
+    assert reference is None or match_key(s) == reference
+
+
 @PROPERTY
 @given(st.one_of(texts, urls))
 def test_url_folds_are_idempotent_and_never_raise(s: str) -> None:
@@ -591,6 +608,13 @@ def test_real_tweets_have_the_cases_we_fold(tweets: list[str]) -> None:
     assert sum(ZWNJ in t for t in tweets) == 1378
     assert sum(bool(re.search("[يك]", t)) for t in tweets) == 548
     assert sum(bool(re.search("[۰-۹]", t)) for t in tweets) == 978
+
+
+def test_real_tweets_affix_shortcut(tweets: list[str]) -> None:
+    checked = [(t, joined_word_by_word(t)) for t in tweets]
+    assert [match_key(t) for t, ref in checked if ref is not None] == [
+        ref for _, ref in checked if ref is not None
+    ]
 
 
 def test_real_tweets_normalise_cleanly(tweets: list[str]) -> None:

@@ -128,12 +128,13 @@ def _joins(left: str, right: str) -> bool:
     )
 
 
-def _join_affixes(words: Iterable[str]) -> list[str]:
-    """``words`` with Persian affixes joined to their word, left to right; afterwards no
-    two neighbours could be joined."""
-    out: list[str] = []
+def _join_affixes(words: Iterable[str], out: list[str] | None = None) -> list[str]:
+    """``out`` (default empty) extended by ``words``, each Persian affix joined to its
+    word, left to right, over all the words of a text (so where the ZWNJs and spaces were
+    cannot matter); afterwards no two neighbours could be joined."""
+    out = [] if out is None else out
     append, suffixes, prefixes = out.append, PERSIAN_SUFFIXES, PERSIAN_PREFIXES
-    last = ""  # out[-1], kept in a local: this loop runs over every word of a third of texts
+    last = out[-1] if out else ""  # kept in a local: this loop is the hot path of keys
     for word in words:
         # The membership tests are cheap and almost always false: check them first.
         if (word in suffixes or last in prefixes) and last and _joins(last, word):
@@ -158,7 +159,7 @@ def _key_words(s: str, fold: Callable[[str], str]) -> list[str]:
 
 
 # Markers in the cached key of a token (control characters never survive ``chars``).
-_AFFIX = "\x01"  # it has a Persian prefix or suffix word: join affixes over the text
+_AFFIX, _AFFIX_END = "\x01", "\x03"  # around the words of a token with a Persian affix
 _DEFER = "\x02"  # it has Cyrillic/Greek/Armenian letters: needs the whole text
 
 
@@ -174,7 +175,24 @@ def _key_token(token: str) -> str:
     words = _key_words(s, _fold_key_homoglyphs)
     if PERSIAN_SUFFIXES.isdisjoint(words) and PERSIAN_PREFIXES.isdisjoint(words):
         return " ".join(words)
-    return _AFFIX + " ".join(words)
+    return _AFFIX + " ".join(words) + _AFFIX_END
+
+
+def _join_marked(key: str) -> list[str]:
+    """``_join_affixes`` over the words of a key with ``_AFFIX`` marks, in one pass over
+    the marked tokens only: a word that is not an affix never joins anything but a prefix
+    right before it, so the words between marked tokens are taken as they are."""
+    first, *marked = key.split(_AFFIX)
+    out = first.split()
+    for part in marked:
+        affixed, _, rest = part.partition(_AFFIX_END)
+        out = _join_affixes(affixed.split(), out)
+        plain = rest.split()
+        if plain and out and out[-1] in PERSIAN_PREFIXES:
+            out = _join_affixes(plain[:1], out)
+            plain = plain[1:]
+        out += plain
+    return out
 
 
 def _key_deferred(s: str) -> list[str]:
@@ -206,8 +224,7 @@ def match_key(s: str) -> str:
     if _DEFER in key:
         return " ".join(_key_deferred(s))
     if _AFFIX in key:
-        # Over all words of the text, so where the ZWNJs and spaces were cannot matter.
-        return " ".join(_join_affixes(key.replace(_AFFIX, "").split()))
+        return " ".join(_join_marked(key))
     return key
 
 

@@ -623,6 +623,7 @@ def test_real_tweets_normalise_cleanly(tweets: list[str]) -> None:
     assert not [t for t in normal if "  " in t or t != t.strip()]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("perturb", PERTURBATIONS, ids=lambda p: p.__name__)
 def test_copy_paste_perturbations_keep_the_key(
     tweets: list[str], perturb: Callable[[random.Random, str], str]
@@ -632,6 +633,7 @@ def test_copy_paste_perturbations_keep_the_key(
     assert not changed, changed[:3]
 
 
+@pytest.mark.slow
 def test_combined_perturbations_keep_key_and_fingerprint(tweets: list[str]) -> None:
     rng = random.Random(57)
     for tweet in tweets:

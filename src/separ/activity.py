@@ -46,7 +46,8 @@ def _hashtag(value: str) -> str | None:
 
 
 def _url(value: str) -> str | None:
-    return normalize_url(value) or None
+    """A normalised URL, or None for junk that is not a web address (no domain)."""
+    return (normalize_url(value) or None) if url_domain(value) else None
 
 
 def _domain(value: str) -> str | None:

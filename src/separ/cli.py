@@ -222,6 +222,71 @@ def export(
 
 
 @app.command()
+def detect(
+    workspace: WorkspaceArg,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Run only this detector (repeatable).")
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", help="A detector setting as NAME.KEY=VALUE (repeatable)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+) -> None:
+    """Run the detectors over the workspace and store their findings with evidence.
+
+    Example: `separ detect separ.duckdb --only coaction --param coaction.window=300`
+    """
+    from separ.detectors import DETECTORS, build, run_detectors
+    from separ.workspace import Workspace
+
+    names = only or sorted(DETECTORS)
+    overrides: dict[str, dict[str, str]] = {n: {} for n in names}
+    for text in param or []:
+        key, value = _key_value(text, "--param")
+        name, _, setting = key.partition(".")
+        if name not in overrides or not setting:
+            raise ParameterError(
+                f"--param {text!r}: expected NAME.KEY=VALUE for one of {', '.join(names)}"
+            )
+        overrides[name][setting] = value
+    detectors = [build(n, overrides[n]) for n in names]
+    with Workspace(workspace) as ws, err.status("detecting") as status:
+        findings = run_detectors(ws, detectors, lambda n: status.update(f"running {n}"))
+    if as_json:
+        import json
+
+        out.print_json(json.dumps([_finding_json(f) for f in findings], default=str))
+        return
+    table = Table(
+        "finding", "accounts", "score", "what happened", title=f"{len(findings)} findings"
+    )
+    for f in findings:
+        table.add_row(f.finding_id, str(len(f.accounts)), f"{f.score:.3f}", f.summary)
+    out.print(table)
+
+
+def _finding_json(f: object) -> dict[str, object]:
+    from separ.detectors import Finding
+
+    assert isinstance(f, Finding)
+    return {
+        "finding_id": f.finding_id,
+        "detector": f.detector,
+        "kind": f.kind,
+        "accounts": f.accounts,
+        "targets": f.targets,
+        "window": list(f.window),
+        "score": f.score,
+        "significance": f.significance,
+        "summary": f.summary,
+        "evidence": [{"what": e.what, "event_ids": list(e.event_ids)} for e in f.evidence],
+        "params": f.params,
+        "version": f.version,
+    }
+
+
+@app.command()
 def simulate(
     scenario: Annotated[str, typer.Argument(help="Scenario name, e.g. default.")] = "default",
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 0,

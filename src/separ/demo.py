@@ -14,6 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from separ.detectors import DETECTORS, Finding, build, run_detectors
 from separ.ingest import IngestReport, ingest
 from separ.simulate import simulate
 from separ.workspace import Workspace
@@ -29,6 +30,7 @@ class DemoResult:
     verbs: dict[str, int]
     truth: dict[str, Any]
     moderation: list[tuple[str, bool, int]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
 
 
 def run_demo(folder: Path, *, scale: float = 0.1, seed: int = 7) -> DemoResult:
@@ -43,6 +45,7 @@ def run_demo(folder: Path, *, scale: float = 0.1, seed: int = 7) -> DemoResult:
     simulate("default", seed=seed, scale=scale, out=data)
     with Workspace(db) as ws:
         report = ingest(ws, data, "native")
+        findings = run_detectors(ws, [build(name) for name in sorted(DETECTORS)])
         counts = ws.counts()
         verbs = dict(ws.sql("SELECT verb, count(*) FROM activity GROUP BY 1 ORDER BY 2 DESC"))
         moderation = [
@@ -52,7 +55,7 @@ def run_demo(folder: Path, *, scale: float = 0.1, seed: int = 7) -> DemoResult:
             )
         ]
     truth = json.loads((data / "truth" / "scenario.json").read_text(encoding="utf-8"))
-    return DemoResult(folder, data, db, report, counts, verbs, truth, moderation)
+    return DemoResult(folder, data, db, report, counts, verbs, truth, moderation, findings)
 
 
 def print_demo(result: DemoResult, console: Console) -> None:
@@ -84,6 +87,9 @@ def print_demo(result: DemoResult, console: Console) -> None:
         console.print(t)
     quarantined = result.counts.get("quarantine", 0)
     console.print(f"quarantined records: {quarantined:,}")
-    console.print("detectors: none installed in this version yet; the workspace is ready for them")
+    t = Table("detector", "accounts", "what happened", title=f"{len(result.findings)} findings")
+    for f in result.findings:
+        t.add_row(f.kind, str(len(f.accounts)), f.summary)
+    console.print(t)
     console.print(f"simulated data (native format + truth/): {result.data}")
     console.print(f"workspace: {result.workspace}  (try: separ status {result.workspace})")

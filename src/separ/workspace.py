@@ -66,9 +66,36 @@ def _v2(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _v3(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS findings (
+            finding_id VARCHAR, detector VARCHAR, kind VARCHAR, accounts VARCHAR[],
+            targets VARCHAR[], window_start TIMESTAMP, window_end TIMESTAMP, score DOUBLE,
+            significance DOUBLE, summary VARCHAR, params JSON, version VARCHAR,
+            created_at TIMESTAMP)"""
+    )
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS evidence (
+            finding_id VARCHAR, position INTEGER, what VARCHAR, event_ids VARCHAR[])"""
+    )
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS coaction_edges (
+            verb VARCHAR, a VARCHAR, b VARCHAR, shared INTEGER, expected DOUBLE, p DOUBLE,
+            q DOUBLE, first_ts TIMESTAMP, last_ts TIMESTAMP, median_dt DOUBLE,
+            objects VARCHAR[], event_ids VARCHAR[])"""
+    )
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS campaigns (
+            campaign_id VARCHAR, accounts VARCHAR[], targets VARCHAR[], layers JSON,
+            findings VARCHAR[], window_start TIMESTAMP, window_end TIMESTAMP, score DOUBLE,
+            summary VARCHAR, hints JSON)"""
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "native tables, quarantine and ingest log", _v1),
     Migration(2, "activity table; ingest log counts unchanged rows and per-table detail", _v2),
+    Migration(3, "findings with their evidence, co-action edges, campaigns", _v3),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -103,7 +103,7 @@ def _split(url: str, extra: frozenset[str]) -> tuple[str, str]:
     """(normalised URL, host) or (stripped input, "") when it is not a URL we can parse.
 
     Parsed by hand (scheme ``://`` netloc, then ``/`` path, ``?`` query, ``#`` fragment as
-    ``urllib.parse.urlsplit`` does): three times faster than ``urlsplit``.
+    ``urllib.parse.urlsplit`` does): normalising takes half the time it did with it.
     """
     u = url.strip()
     if not u or _SPACE.search(u):

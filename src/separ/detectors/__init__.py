@@ -1,0 +1,26 @@
+"""Detectors: one registry (``DETECTORS``); importing this package registers the built-ins."""
+
+from separ.detectors import coaction as coaction
+from separ.detectors.base import (
+    DETECTORS,
+    Detector,
+    Evidence,
+    Finding,
+    Interval,
+    Options,
+    build,
+    register,
+    run_detectors,
+)
+
+__all__ = [
+    "DETECTORS",
+    "Detector",
+    "Evidence",
+    "Finding",
+    "Interval",
+    "Options",
+    "build",
+    "register",
+    "run_detectors",
+]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import shutil
 from pathlib import Path
 from typing import ClassVar
 
@@ -12,31 +10,10 @@ import pytest
 from separ.detectors import DETECTORS, build, run_detectors
 from separ.detectors.base import Detector
 from separ.errors import ParameterError
-from separ.ingest import ingest
-from separ.simulate import simulate
 from separ.workspace import Workspace
+from tests.conftest import fresh, roles
 
 NAMES = sorted(DETECTORS)
-
-
-@pytest.fixture(scope="module")
-def scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("scenario")
-    simulate("default", seed=11, scale=0.1, out=root / "data")
-    with Workspace(root / "base.duckdb") as ws:
-        ingest(ws, root / "data")
-    return root
-
-
-def fresh(scenario: Path, name: str) -> Workspace:
-    path = scenario / f"{name}.duckdb"
-    shutil.copy(scenario / "base.duckdb", path)
-    return Workspace(path)
-
-
-def roles(scenario: Path) -> dict[str, str]:
-    with open(scenario / "data" / "truth" / "accounts.csv", encoding="utf-8") as f:
-        return {r["account_id"]: r["role"] for r in csv.DictReader(f)}
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -251,19 +251,100 @@ def detect(
             )
         overrides[name][setting] = value
     detectors = [build(n, overrides[n]) for n in names]
+    from separ.campaigns import build_campaigns
+
     with Workspace(workspace) as ws, err.status("detecting") as status:
         findings = run_detectors(ws, detectors, lambda n: status.update(f"running {n}"))
+        status.update("clustering campaigns")
+        found = build_campaigns(ws)
     if as_json:
         import json
 
         out.print_json(json.dumps([_finding_json(f) for f in findings], default=str))
         return
-    table = Table(
-        "finding", "accounts", "score", "what happened", title=f"{len(findings)} findings"
-    )
+    title = f"{len(findings)} findings"
+    table = Table("finding", "accounts", "score", "what happened", title=title)
     for f in findings:
         table.add_row(f.finding_id, str(len(f.accounts)), f"{f.score:.3f}", f.summary)
     out.print(table)
+    out.print(f"{len(found)} campaigns: see `separ campaigns {workspace}`")
+
+
+@app.command()
+def campaigns(
+    workspace: WorkspaceArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the campaigns as JSON.")] = False,
+) -> None:
+    """List the campaigns found by `separ detect`, largest first.
+
+    Example: `separ campaigns separ.duckdb --json`
+    """
+    from separ.campaigns import campaign_json, load_campaigns
+    from separ.workspace import Workspace
+
+    with Workspace(workspace, read_only=True) as ws:
+        found = load_campaigns(ws)
+    if as_json:
+        import json
+
+        out.print_json(json.dumps([campaign_json(c) for c in found], default=str))
+        return
+    title = f"{len(found)} campaigns"
+    table = Table("campaign", "accounts", "targets", "layers", "what happened", title=title)
+    for c in found:
+        layers = ", ".join(f"{k} {v}" for k, v in c.layers.items())
+        table.add_row(c.campaign_id, str(len(c.accounts)), str(len(c.targets)), layers, c.summary)
+    out.print(table)
+
+
+@app.command()
+def explain(
+    workspace: WorkspaceArg,
+    key: Annotated[str, typer.Argument(help="A campaign id (c-...) or an account id or handle.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the trail as JSON.")] = False,
+) -> None:
+    """Show the evidence trail of a campaign or an account, down to event ids.
+
+    Example: `separ explain separ.duckdb c-1a2b3c4d5e`
+    """
+    from separ.campaigns import explain as trail
+    from separ.workspace import Workspace
+
+    with Workspace(workspace, read_only=True) as ws:
+        result = trail(ws, key)
+    if as_json:
+        import json
+
+        out.print_json(json.dumps(result, default=str))
+        return
+    if "campaign" in result:
+        c = result["campaign"]
+        out.print(f"[bold]{c['campaign_id']}[/]: {c['summary']}")
+        out.print(f"accounts ({len(c['accounts'])}): {', '.join(c['accounts'])}")
+        out.print(f"targets: {', '.join(c['targets']) or 'none'}")
+        hints = c["hints"]
+        if hints.get("affiliated_members") or hints.get("amplifies_affiliated"):
+            out.print(f"attribution hints: {hints}")
+    else:
+        count = len(result["campaigns"])
+        out.print(f"[bold]account {result['account']}[/] in {count} campaign(s)")
+        for c in result["campaigns"]:
+            out.print(f"  {c['campaign_id']}: {c['summary']}")
+    table = Table("layer", "pair", "shared", "expected", "q", "event ids", title="co-action edges")
+    for e in result["edges"]:
+        table.add_row(
+            e["layer"],
+            " ~ ".join(e["accounts"]),
+            str(e["shared"]),
+            f"{e['expected']:.3g}",
+            f"{e['q']:.2g}",
+            ", ".join(e["event_ids"]),
+        )
+    out.print(table)
+    for f in result["findings"]:
+        out.print(f"[bold]{f['finding_id']}[/]: {f['summary']}")
+        for ev in f["evidence"]:
+            out.print(f"  {ev['what']}: {', '.join(ev['event_ids'])}")
 
 
 def _finding_json(f: object) -> dict[str, object]:

@@ -14,6 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from separ.campaigns import Campaign, build_campaigns
 from separ.detectors import DETECTORS, Finding, build, run_detectors
 from separ.ingest import IngestReport, ingest
 from separ.simulate import simulate
@@ -31,6 +32,7 @@ class DemoResult:
     truth: dict[str, Any]
     moderation: list[tuple[str, bool, int]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    campaigns: list[Campaign] = field(default_factory=list)
 
 
 def run_demo(folder: Path, *, scale: float = 0.1, seed: int = 7) -> DemoResult:
@@ -46,6 +48,7 @@ def run_demo(folder: Path, *, scale: float = 0.1, seed: int = 7) -> DemoResult:
     with Workspace(db) as ws:
         report = ingest(ws, data, "native")
         findings = run_detectors(ws, [build(name) for name in sorted(DETECTORS)])
+        campaigns = build_campaigns(ws)
         counts = ws.counts()
         verbs = dict(ws.sql("SELECT verb, count(*) FROM activity GROUP BY 1 ORDER BY 2 DESC"))
         moderation = [
@@ -55,7 +58,9 @@ def run_demo(folder: Path, *, scale: float = 0.1, seed: int = 7) -> DemoResult:
             )
         ]
     truth = json.loads((data / "truth" / "scenario.json").read_text(encoding="utf-8"))
-    return DemoResult(folder, data, db, report, counts, verbs, truth, moderation, findings)
+    return DemoResult(
+        folder, data, db, report, counts, verbs, truth, moderation, findings, campaigns
+    )
 
 
 def print_demo(result: DemoResult, console: Console) -> None:
@@ -87,9 +92,13 @@ def print_demo(result: DemoResult, console: Console) -> None:
         console.print(t)
     quarantined = result.counts.get("quarantine", 0)
     console.print(f"quarantined records: {quarantined:,}")
-    t = Table("detector", "accounts", "what happened", title=f"{len(result.findings)} findings")
-    for f in result.findings:
-        t.add_row(f.kind, str(len(f.accounts)), f.summary)
+    title = f"{len(result.campaigns)} campaigns (from {len(result.findings)} findings)"
+    t = Table("campaign", "accounts", "what happened", title=title)
+    for c in result.campaigns:
+        t.add_row(c.campaign_id, str(len(c.accounts)), c.summary)
     console.print(t)
+    if result.campaigns:
+        first = result.campaigns[0].campaign_id
+        console.print(f"evidence trail of a campaign: separ explain {result.workspace} {first}")
     console.print(f"simulated data (native format + truth/): {result.data}")
     console.print(f"workspace: {result.workspace}  (try: separ status {result.workspace})")

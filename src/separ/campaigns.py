@@ -1,0 +1,300 @@
+"""Campaigns: the co-action layers fused into one account network, clustered with Leiden.
+
+Every significant co-action edge (table ``coaction_edges``, any layer) links two accounts
+with weight −log10 p (capped), summed over layers. Leiden (igraph, modularity, fixed
+seed) splits the network into clusters; a cluster of at least ``min_accounts`` accounts
+is a campaign: its accounts, the accounts they act on together (targets), the layers and
+edges that tie it, the findings that name its members, its time window, a score, a
+plain-language summary with numbers, and attribution hints (overlap with the
+``affiliated`` register, and affiliated accounts it amplifies).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import igraph as ig
+import numpy as np
+
+from separ.detectors.coaction import PHRASES, _duration
+from separ.workspace import Workspace
+
+WEIGHT_CAP = 50.0
+"""An edge's weight is −log10 p per layer, capped so one layer cannot drown the others."""
+
+
+@dataclass
+class Campaign:
+    campaign_id: str
+    accounts: list[str]
+    targets: list[str]
+    layers: dict[str, int]
+    findings: list[str]
+    window: tuple[datetime | None, datetime | None]
+    score: float
+    summary: str
+    hints: dict[str, Any] = field(default_factory=dict)
+
+
+def build_campaigns(
+    ws: Workspace, *, min_accounts: int = 3, resolution: float = 1.0, seed: int = 0
+) -> list[Campaign]:
+    """Cluster the stored co-action edges into campaigns and store them (replacing)."""
+    edges = ws.sql(
+        "SELECT verb, a, b, shared, expected, p, q, first_ts, last_ts, median_dt, objects "
+        "FROM coaction_edges ORDER BY verb, a, b"
+    )
+    ws.con.execute("DELETE FROM campaigns")
+    if not edges:
+        return []
+    names = sorted({e[1] for e in edges} | {e[2] for e in edges})
+    index = {n: i for i, n in enumerate(names)}
+    weights: dict[tuple[int, int], float] = defaultdict(float)
+    for _verb, a, b, _, _, p, *_ in edges:
+        weights[(index[a], index[b])] += min(WEIGHT_CAP, -np.log10(max(p, 1e-300)))
+    pairs = sorted(weights)
+    graph = ig.Graph(n=len(names), edges=pairs)
+    graph.es["weight"] = [weights[p] for p in pairs]
+    ig.set_random_number_generator(random.Random(seed))
+    clusters = graph.community_leiden(
+        objective_function="modularity", weights="weight", resolution=resolution, n_iterations=-1
+    )
+    campaigns = []
+    for members in clusters:
+        if len(members) < min_accounts:
+            continue
+        accounts = sorted(names[i] for i in members)
+        inside = set(accounts)
+        own = [e for e in edges if e[1] in inside and e[2] in inside]
+        campaigns.append(_campaign(ws, accounts, own))
+    campaigns.sort(key=lambda c: (-len(c.accounts), c.campaign_id))
+    _store(ws, campaigns)
+    return campaigns
+
+
+def _campaign(ws: Workspace, accounts: list[str], edges: list[tuple[Any, ...]]) -> Campaign:
+    layers = Counter(e[0] for e in edges)
+    top = layers.most_common(1)[0][0]
+    top_edges = [e for e in edges if e[0] == top]
+    objects = {o for e in top_edges for o in e[10]}
+    shared = float(np.median([e[3] for e in top_edges]))
+    expected = float(np.median([e[4] for e in top_edges]))
+    gap = float(np.median([e[9] for e in top_edges]))
+    window = (min(e[7] for e in edges), max(e[8] for e in edges))
+    summary = (
+        f"{len(accounts)} accounts {PHRASES.get(top, 'acted on the same objects')} "
+        f"({len(objects)} in all, median gap {_duration(gap)}), each linked pair sharing a "
+        f"median {shared:.0f} where chance predicts {expected:.2g}"
+    )
+    created = _creation_burst(ws, accounts)
+    if created:
+        summary += f"; {created}"
+    if len(layers) > 1:
+        summary += f"; tied in {len(layers)} layers ({', '.join(sorted(layers))})"
+    findings = [
+        r[0]
+        for r in ws.sql(
+            "SELECT finding_id FROM findings WHERE len(list_intersect(accounts, ?)) > 0 "
+            "ORDER BY finding_id",
+            [accounts],
+        )
+    ]
+    score = float(1.0 - max(min(e[6] for e in edges), 0.0))
+    key = hashlib.blake2b(" ".join(accounts).encode(), digest_size=5).hexdigest()
+    return Campaign(
+        campaign_id=f"c-{key}",
+        accounts=accounts,
+        targets=_targets(ws, accounts),
+        layers=dict(sorted(layers.items())),
+        findings=findings,
+        window=window,
+        score=score,
+        summary=summary,
+        hints=_hints(ws, accounts),
+    )
+
+
+def _creation_burst(ws: Workspace, accounts: list[str]) -> str:
+    """'120 were created 3–5 March 2026' when at least half the accounts were created
+    within a week of each other; else ''."""
+    rows = ws.sql(
+        "SELECT created_at FROM accounts WHERE account_id IN (SELECT unnest(?)) "
+        "AND created_at IS NOT NULL ORDER BY created_at",
+        [accounts],
+    )
+    times = [r[0] for r in rows]
+    best, first, last = 0, None, None
+    j = 0
+    for i, t in enumerate(times):
+        while times[j] < t - timedelta(days=7):
+            j += 1
+        if i - j + 1 > best:
+            best, first, last = i - j + 1, times[j], t
+    if best * 2 < len(accounts) or best < 3 or first is None or last is None:
+        return ""
+    if first.date() == last.date():
+        return f"{best} were created on {first:%-d %B %Y}"
+    return f"{best} were created {first:%-d %B %Y} to {last:%-d %B %Y}"
+
+
+def _targets(ws: Workspace, accounts: list[str]) -> list[str]:
+    """Accounts that several members followed, reported, mentioned or replied to."""
+    rows = ws.sql(
+        """WITH acted AS (
+            SELECT actor, object AS target FROM activity
+            WHERE verb IN ('follow', 'report', 'mention') AND actor IN (SELECT unnest(?))
+            UNION ALL
+            SELECT account_id, ref_account_id FROM posts
+            WHERE kind = 'reply' AND ref_account_id IS NOT NULL AND account_id IN (SELECT unnest(?)))
+        SELECT target, count(DISTINCT actor) AS n FROM acted GROUP BY target
+        HAVING count(DISTINCT actor) >= greatest(3, ? * 0.25)
+        ORDER BY n DESC, target LIMIT 50""",
+        [accounts, accounts, len(accounts)],
+    )
+    return [r[0] for r in rows if r[0] not in accounts]
+
+
+def _hints(ws: Workspace, accounts: list[str]) -> dict[str, Any]:
+    affiliated = [
+        r[0]
+        for r in ws.sql(
+            "SELECT account_id FROM registers WHERE register = 'affiliated' "
+            "AND account_id IN (SELECT unnest(?)) ORDER BY 1",
+            [accounts],
+        )
+    ]
+    amplified = ws.sql(
+        """SELECT r.account_id, count(*) AS n FROM posts p
+        JOIN posts r ON r.post_id = p.ref_post_id
+        JOIN registers g ON g.account_id = r.account_id AND g.register = 'affiliated'
+        WHERE p.kind IN ('repost', 'quote') AND p.account_id IN (SELECT unnest(?))
+        GROUP BY 1 ORDER BY n DESC, 1 LIMIT 20""",
+        [accounts],
+    )
+    return {
+        "affiliated_members": affiliated,
+        "amplifies_affiliated": [{"account": a, "reposts": int(n)} for a, n in amplified],
+    }
+
+
+def _store(ws: Workspace, campaigns: list[Campaign]) -> None:
+    rows = [
+        (
+            c.campaign_id,
+            c.accounts,
+            c.targets,
+            json.dumps(c.layers),
+            c.findings,
+            c.window[0],
+            c.window[1],
+            c.score,
+            c.summary,
+            json.dumps(c.hints),
+        )
+        for c in campaigns
+    ]
+    if rows:
+        ws.con.executemany("INSERT INTO campaigns VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def load_campaigns(ws: Workspace) -> list[Campaign]:
+    rows = ws.sql(
+        "SELECT campaign_id, accounts, targets, layers, findings, window_start, window_end, "
+        "score, summary, hints FROM campaigns ORDER BY len(accounts) DESC, campaign_id"
+    )
+    return [
+        Campaign(
+            r[0],
+            list(r[1]),
+            list(r[2]),
+            json.loads(r[3]),
+            list(r[4]),
+            (r[5], r[6]),
+            float(r[7]),
+            r[8],
+            json.loads(r[9]),
+        )
+        for r in rows
+    ]
+
+
+def explain(ws: Workspace, key: str) -> dict[str, Any]:
+    """The evidence trail of a campaign (by id) or an account (by id or handle), down to
+    event ids: edges with their shared objects, expected counts and events; findings with
+    their evidence."""
+    campaigns = {c.campaign_id: c for c in load_campaigns(ws)}
+    if key in campaigns:
+        c = campaigns[key]
+        accounts = c.accounts
+        head: dict[str, Any] = {"campaign": campaign_json(c)}
+    else:
+        found = ws.sql(
+            "SELECT account_id FROM accounts WHERE account_id = ? OR lower(handle) = lower(?) "
+            "UNION SELECT a FROM coaction_edges WHERE a = ? UNION SELECT b FROM coaction_edges WHERE b = ?",
+            [key, key.lstrip("@"), key, key],
+        )
+        if not found:
+            from separ.errors import ParameterError
+
+            raise ParameterError(f"{key!r} is neither a campaign id nor a known account")
+        account = found[0][0]
+        accounts = [account]
+        head = {
+            "account": account,
+            "campaigns": [campaign_json(c) for c in campaigns.values() if account in c.accounts],
+        }
+    edges = ws.sql(
+        "SELECT verb, a, b, shared, expected, p, q, median_dt, objects, event_ids "
+        "FROM coaction_edges WHERE a IN (SELECT unnest(?)) OR b IN (SELECT unnest(?)) "
+        "ORDER BY p, verb, a, b",
+        [accounts, accounts],
+    )
+    if "campaign" in head:
+        inside = set(accounts)
+        edges = [e for e in edges if e[1] in inside and e[2] in inside]
+    head["edges"] = [
+        {
+            "layer": e[0],
+            "accounts": [e[1], e[2]],
+            "shared": e[3],
+            "expected": e[4],
+            "p": e[5],
+            "q": e[6],
+            "median_gap_s": e[7],
+            "objects": list(e[8]),
+            "event_ids": list(e[9]),
+        }
+        for e in edges
+    ]
+    findings = ws.sql(
+        "SELECT f.finding_id, f.summary, e.what, e.event_ids FROM findings f "
+        "JOIN evidence e USING (finding_id) WHERE len(list_intersect(f.accounts, ?)) > 0 "
+        "ORDER BY f.finding_id, e.position",
+        [accounts],
+    )
+    grouped: dict[str, dict[str, Any]] = {}
+    for fid, summary, what, events in findings:
+        item = grouped.setdefault(fid, {"finding_id": fid, "summary": summary, "evidence": []})
+        item["evidence"].append({"what": what, "event_ids": list(events)})
+    head["findings"] = list(grouped.values())
+    return head
+
+
+def campaign_json(c: Campaign) -> dict[str, Any]:
+    return {
+        "campaign_id": c.campaign_id,
+        "accounts": c.accounts,
+        "targets": c.targets,
+        "layers": c.layers,
+        "findings": c.findings,
+        "window": [str(c.window[0]), str(c.window[1])],
+        "score": c.score,
+        "summary": c.summary,
+        "hints": c.hints,
+    }

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from separ.campaigns import build_campaigns, explain, load_campaigns
+from separ.detectors import build, run_detectors
+from separ.errors import ParameterError
+from tests.conftest import fresh, run_cli, truth_accounts
+
+
+@pytest.fixture(scope="module")
+def detected(scenario: Path) -> Path:
+    with fresh(scenario, "campaigns") as ws:
+        run_detectors(ws, [build("coaction")])
+        build_campaigns(ws)
+    return scenario / "campaigns.duckdb"
+
+
+def test_campaigns_are_the_operators_and_spare_everyone_else(
+    scenario: Path, detected: Path
+) -> None:
+    from separ.workspace import Workspace
+
+    truth = truth_accounts(scenario)
+    with Workspace(detected, read_only=True) as ws:
+        campaigns = load_campaigns(ws)
+    assert campaigns
+    flagged = {a for c in campaigns for a in c.accounts}
+    operation = {a for a, r in truth.items() if r["role"] == "operation"}
+    assert len(flagged & operation) / len(flagged) >= 0.95
+    assert len(flagged & operation) / len(operation) >= 0.75
+    assert not {a for a in flagged if truth[a]["role"] == "at_risk"}
+    for c in campaigns:
+        operators = Counter(truth[a]["operator"] for a in c.accounts)
+        assert operators.most_common(1)[0][1] / len(c.accounts) >= 0.75, operators
+        assert c.targets, "a campaign names the accounts it acts on"
+        assert any(ch.isdigit() for ch in c.summary)
+        assert c.layers
+        assert c.findings
+
+
+def test_explain_goes_down_to_existing_event_ids(detected: Path) -> None:
+    from separ.workspace import Workspace
+
+    with Workspace(detected, read_only=True) as ws:
+        campaign = load_campaigns(ws)[0]
+        trail = explain(ws, campaign.campaign_id)
+        known = {e for (e,) in ws.sql("SELECT DISTINCT event_id FROM activity")}
+        assert trail["edges"]
+        for edge in trail["edges"]:
+            assert set(edge["accounts"]) <= set(campaign.accounts)
+            assert edge["event_ids"]
+            assert set(edge["event_ids"]) <= known
+            assert edge["expected"] < edge["shared"]
+        account = explain(ws, campaign.accounts[0])
+        assert campaign.campaign_id in [c["campaign_id"] for c in account["campaigns"]]
+        with pytest.raises(ParameterError, match="neither a campaign id nor a known account"):
+            explain(ws, "no-such-thing")
+
+
+def test_cli_detect_campaigns_and_explain(scenario: Path) -> None:
+    with fresh(scenario, "cli"):
+        pass
+    db = str(scenario / "cli.duckdb")
+    detect = run_cli("detect", db, "--param", "coaction.window=900")
+    assert detect.returncode == 0, detect.stderr
+    assert "campaigns: see `separ campaigns" in detect.stdout
+    listed = run_cli("campaigns", db, "--json")
+    campaigns = json.loads(listed.stdout)
+    assert campaigns
+    assert all(c["summary"] for c in campaigns)
+    trail = run_cli("explain", db, campaigns[0]["campaign_id"], "--json")
+    assert json.loads(trail.stdout)["edges"]
+    bad = run_cli("detect", db, "--param", "coaction.window=-5")
+    assert bad.returncode == 4
+    assert "coaction.window must be" in bad.stderr

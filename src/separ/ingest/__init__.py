@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -49,6 +50,11 @@ class IngestReport:
         return sum(f.records for f in self.files)
 
 
+INGEST_MEMORY = "1GB"
+"""DuckDB's memory while loading (``SEPAR_INGEST_MEMORY`` overrides): staging spills to
+disk beyond it, so an ingest stays under about 2 GB whatever the input size."""
+
+
 def checksum(path: Path) -> str:
     with open(path, "rb") as f:
         return "blake2b:" + hashlib.file_digest(f, "blake2b").hexdigest()[:32]
@@ -80,8 +86,13 @@ def ingest(
         imp.check(file)
     tick = progress(sum(f.stat().st_size for f in files)) if progress else None
     report = IngestReport()
-    for file in files:
-        report.files.append(_ingest_file(ws, imp, file, force, tick))
+    limit = ws.sql("SELECT current_setting('memory_limit')")[0][0]
+    ws.con.execute(f"SET memory_limit = '{os.environ.get('SEPAR_INGEST_MEMORY', INGEST_MEMORY)}'")
+    try:
+        for file in files:
+            report.files.append(_ingest_file(ws, imp, file, force, tick))
+    finally:
+        ws.con.execute(f"SET memory_limit = '{limit}'")
     if build_activity and any(not f.skipped for f in report.files):
         from separ.activity import build_activity as build
 

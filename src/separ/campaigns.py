@@ -46,11 +46,12 @@ def build_campaigns(
     ws: Workspace, *, min_accounts: int = 3, resolution: float = 1.0, seed: int = 0
 ) -> list[Campaign]:
     """Cluster the stored co-action edges into campaigns and store them (replacing)."""
-    edges = ws.sql(
-        "SELECT verb, a, b, shared, expected, p, q, first_ts, last_ts, median_dt, objects "
+    every = ws.sql(
+        "SELECT verb, a, b, shared, expected, p, q, first_ts, last_ts, median_dt, objects, strong "
         "FROM coaction_edges ORDER BY verb, a, b"
     )
     ws.con.execute("DELETE FROM campaigns")
+    edges = [e for e in every if e[11]]
     if not edges:
         return []
     names = sorted({e[1] for e in edges} | {e[2] for e in edges})
@@ -65,23 +66,43 @@ def build_campaigns(
     clusters = graph.community_leiden(
         objective_function="modularity", weights="weight", resolution=resolution, n_iterations=-1
     )
+    groups = [sorted(names[i] for i in m) for m in clusters if len(m) >= min_accounts]
+    _attach(groups, [e for e in every if not e[11]])
     campaigns = []
-    for members in clusters:
-        if len(members) < min_accounts:
-            continue
-        accounts = sorted(names[i] for i in members)
+    for accounts in groups:
         inside = set(accounts)
-        own = [e for e in edges if e[1] in inside and e[2] in inside]
+        own = [e for e in every if e[1] in inside and e[2] in inside]
         campaigns.append(_campaign(ws, accounts, own))
     campaigns.sort(key=lambda c: (-len(c.accounts), c.campaign_id))
     _store(ws, campaigns)
     return campaigns
 
 
+def _attach(groups: list[list[str]], weak: list[tuple[Any, ...]]) -> None:
+    """Weak edges (fewer shared events) never make a campaign, but an account outside every
+    campaign that has at least two of them into one campaign joins it (the one it is tied
+    to most, ties broken by campaign order)."""
+    member = {a: i for i, g in enumerate(groups) for a in g}
+    ties: dict[str, Counter[int]] = defaultdict(Counter)
+    for e in weak:
+        a, b = e[1], e[2]
+        if a in member and b not in member:
+            ties[b][member[a]] += 1
+        elif b in member and a not in member:
+            ties[a][member[b]] += 1
+    for account in sorted(ties):
+        group, count = max(ties[account].items(), key=lambda kv: (kv[1], -kv[0]))
+        if count >= 2:
+            groups[group].append(account)
+    for g in groups:
+        g.sort()
+
+
 def _campaign(ws: Workspace, accounts: list[str], edges: list[tuple[Any, ...]]) -> Campaign:
     layers = Counter(e[0] for e in edges)
-    top = layers.most_common(1)[0][0]
-    top_edges = [e for e in edges if e[0] == top]
+    strong = Counter(e[0] for e in edges if e[11])
+    top = (strong or layers).most_common(1)[0][0]
+    top_edges = [e for e in edges if e[0] == top and (e[11] or not strong)]
     objects = {o for e in top_edges for o in e[10]}
     shared = float(np.median([e[3] for e in top_edges]))
     expected = float(np.median([e[4] for e in top_edges]))

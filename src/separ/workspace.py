@@ -82,7 +82,7 @@ def _v3(con: duckdb.DuckDBPyConnection) -> None:
         """CREATE TABLE IF NOT EXISTS coaction_edges (
             verb VARCHAR, a VARCHAR, b VARCHAR, shared INTEGER, expected DOUBLE, p DOUBLE,
             q DOUBLE, first_ts TIMESTAMP, last_ts TIMESTAMP, median_dt DOUBLE,
-            objects VARCHAR[], event_ids VARCHAR[])"""
+            objects VARCHAR[], event_ids VARCHAR[], strong BOOLEAN)"""
     )
     con.execute(
         """CREATE TABLE IF NOT EXISTS campaigns (

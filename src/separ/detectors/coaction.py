@@ -68,6 +68,7 @@ class CoAction(Detector):
         "slow_window": Interval(1, 30 * 86400),
         "alpha": Interval(1e-12, 0.5),
         "min_shared": Interval(2, None, integer=True),
+        "attach_shared": Interval(2, None, integer=True),
         "min_accounts": Interval(2, None, integer=True),
         "max_object_accounts": Interval(2, None, integer=True),
     }
@@ -77,6 +78,8 @@ class CoAction(Detector):
         "slow_window": "the window for follow and report, whose swarms play out over hours",
         "alpha": "false-discovery rate for keeping an edge (Benjamini-Hochberg over all pairs)",
         "min_shared": "fewest distinct shared objects an edge needs: one co-action is never lockstep",
+        "attach_shared": "fewest shared events for a weaker edge, which never makes a finding or "
+        "a campaign of its own but lets an account join a campaign it is tied to twice or more",
         "min_accounts": "fewest accounts in a connected group to make a finding",
         "max_object_accounts": "objects acted on by more accounts than this (viral posts) still "
         "count in the null model but are not used as pair evidence: they say nothing about "
@@ -91,6 +94,7 @@ class CoAction(Detector):
         slow_window: float = 14400.0,
         alpha: float = 1e-3,
         min_shared: int = 3,
+        attach_shared: int = 2,
         min_accounts: int = 3,
         max_object_accounts: int = 500,
     ) -> None:
@@ -99,6 +103,7 @@ class CoAction(Detector):
         self.slow_window = slow_window
         self.alpha = alpha
         self.min_shared = min_shared
+        self.attach_shared = attach_shared
         self.min_accounts = min_accounts
         self.max_object_accounts = max_object_accounts
 
@@ -108,9 +113,15 @@ class CoAction(Detector):
         for verb in self.verbs:
             window = self.slow_window if verb in SLOW_VERBS else self.window
             edges = coaction_edges(
-                ws, verb, window, self.alpha, self.min_shared, self.max_object_accounts
+                ws,
+                verb,
+                window,
+                self.alpha,
+                min(self.min_shared, self.attach_shared),
+                self.max_object_accounts,
+                strong_shared=self.min_shared,
             )
-            findings += self._findings(verb, window, edges)
+            findings += self._findings(verb, window, [e for e in edges if e["strong"]])
         return findings
 
     def _findings(self, verb: str, window: float, edges: list[dict[str, Any]]) -> list[Finding]:
@@ -176,8 +187,11 @@ def coaction_edges(
     alpha: float,
     min_shared: int,
     max_object_accounts: int,
+    strong_shared: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Significant co-action edges of one layer; also appended to ``coaction_edges``."""
+    """Significant co-action edges of one layer; also appended to ``coaction_edges``.
+    Edges sharing at least ``strong_shared`` events (default ``min_shared``) are strong."""
+    strong_at = min_shared if strong_shared is None else strong_shared
     con = ws.con
     w = f"INTERVAL {int(window)} SECOND"
     con.execute(
@@ -257,11 +271,12 @@ def coaction_edges(
                 "expected": float(exp),
                 "p": float(p),
                 "q": float(q),
+                "strong": int(n) >= strong_at,
             }
         )
     if edges:
         con.executemany(
-            "INSERT INTO coaction_edges VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO coaction_edges VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     verb,
@@ -276,6 +291,7 @@ def coaction_edges(
                     e["median_dt"],
                     e["objects"],
                     sorted({x for pair in e["event_pairs"] for x in pair}),
+                    e["strong"],
                 )
                 for e in edges
             ],

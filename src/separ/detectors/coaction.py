@@ -15,11 +15,11 @@ connected groups of kept edges become findings.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
 from typing import Any, ClassVar
 
 import igraph as ig
 import numpy as np
+import pyarrow as pa
 from scipy.stats import poisson
 
 from separ.detectors.base import Detector, Evidence, Finding, Interval, Options, register
@@ -70,7 +70,7 @@ class CoAction(Detector):
         "min_shared": Interval(2, None, integer=True),
         "attach_shared": Interval(2, None, integer=True),
         "min_accounts": Interval(2, None, integer=True),
-        "max_object_accounts": Interval(2, None, integer=True),
+        "max_burst": Interval(2, None, integer=True),
     }
     docs: ClassVar[dict[str, str]] = {
         "verbs": "activity layers to examine (comma-separated); default all",
@@ -81,9 +81,9 @@ class CoAction(Detector):
         "attach_shared": "fewest shared events for a weaker edge, which never makes a finding or "
         "a campaign of its own but lets an account join a campaign it is tied to twice or more",
         "min_accounts": "fewest accounts in a connected group to make a finding",
-        "max_object_accounts": "objects acted on by more accounts than this (viral posts) still "
-        "count in the null model but are not used as pair evidence: they say nothing about "
-        "who coordinates",
+        "max_burst": "an action in a burst of more accounts than this on one object within the "
+        "window (a viral wave) still counts in the null model but is not pair evidence: it "
+        "says nothing about who coordinates, and it would make the pair join quadratic",
     }
 
     def __init__(
@@ -96,7 +96,7 @@ class CoAction(Detector):
         min_shared: int = 3,
         attach_shared: int = 2,
         min_accounts: int = 3,
-        max_object_accounts: int = 500,
+        max_burst: int = 500,
     ) -> None:
         self.verbs = verbs
         self.window = window
@@ -105,60 +105,71 @@ class CoAction(Detector):
         self.min_shared = min_shared
         self.attach_shared = attach_shared
         self.min_accounts = min_accounts
-        self.max_object_accounts = max_object_accounts
+        self.max_burst = max_burst
 
     def run(self, ws: Workspace) -> list[Finding]:
         ws.con.execute("DELETE FROM coaction_edges")
         findings: list[Finding] = []
         for verb in self.verbs:
             window = self.slow_window if verb in SLOW_VERBS else self.window
-            edges = coaction_edges(
+            kept = coaction_edges(
                 ws,
                 verb,
                 window,
                 self.alpha,
                 min(self.min_shared, self.attach_shared),
-                self.max_object_accounts,
+                self.max_burst,
                 strong_shared=self.min_shared,
             )
-            findings += self._findings(verb, window, [e for e in edges if e["strong"]])
+            if kept:
+                findings += self._findings(ws, verb, window)
         return findings
 
-    def _findings(self, verb: str, window: float, edges: list[dict[str, Any]]) -> list[Finding]:
+    def _findings(self, ws: Workspace, verb: str, window: float) -> list[Finding]:
+        """One finding per connected group of strong edges (uses ``_acts`` of ``verb``)."""
+        edges = ws.sql(
+            "SELECT a, b, shared, expected, p, q, first_ts, last_ts, median_dt, objects "
+            "FROM coaction_edges WHERE verb = ? AND strong ORDER BY a, b",
+            [verb],
+        )
         if not edges:
             return []
-        names = sorted({e["a"] for e in edges} | {e["b"] for e in edges})
+        names = sorted({e[0] for e in edges} | {e[1] for e in edges})
         index = {n: i for i, n in enumerate(names)}
-        graph = ig.Graph(n=len(names), edges=[(index[e["a"]], index[e["b"]]) for e in edges])
+        graph = ig.Graph(n=len(names), edges=[(index[e[0]], index[e[1]]) for e in edges])
+        member = graph.connected_components().membership
+        groups: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+        for e in edges:
+            groups[member[index[e[0]]]].append(e)
         out = []
-        for members in graph.connected_components():
-            if len(members) < self.min_accounts:
-                continue
-            accounts = {names[i] for i in members}
-            group = [e for e in edges if e["a"] in accounts]
-            out.append(self._finding(verb, window, sorted(accounts), group))
+        for group in groups.values():
+            accounts = sorted({e[0] for e in group} | {e[1] for e in group})
+            if len(accounts) >= self.min_accounts:
+                out.append(self._finding(ws, verb, window, accounts, group))
         return out
 
     def _finding(
-        self, verb: str, window: float, accounts: list[str], edges: list[dict[str, Any]]
+        self,
+        ws: Workspace,
+        verb: str,
+        window: float,
+        accounts: list[str],
+        edges: list[tuple[Any, ...]],
     ) -> Finding:
-        by_object: dict[str, set[str]] = defaultdict(set)
-        for e in edges:
-            for obj, ev in zip(e["objects"], e["event_pairs"], strict=True):
-                by_object[obj].update(ev)
-        objects = sorted(by_object, key=lambda o: (-len(by_object[o]), o))
+        objects = sorted({o for e in edges for o in e[9]})
+        rows = ws.sql(
+            "SELECT object, list(event_id ORDER BY event_id) FROM _acts "
+            "WHERE actor IN (SELECT unnest(?)) AND object IN (SELECT unnest(?)) "
+            "GROUP BY object ORDER BY count(*) DESC, object",
+            [accounts, objects],
+        )
         evidence = [
-            Evidence(
-                tuple(sorted(by_object[o])),
-                f"{len(by_object[o]) // 2 or 1} co-actions on {verb} object {o}",
-            )
-            for o in objects
+            Evidence(tuple(events), f"{len(events)} of these accounts acted ({verb}) on {obj}")
+            for obj, events in rows
         ]
-        shared = np.array([e["shared"] for e in edges], dtype=float)
-        expected = np.array([e["expected"] for e in edges], dtype=float)
-        start = min(e["first_ts"] for e in edges)
-        end = max(e["last_ts"] for e in edges)
-        dts = np.array([e["median_dt"] for e in edges], dtype=float)
+        shared = np.array([e[2] for e in edges], dtype=float)
+        expected = np.array([e[3] for e in edges], dtype=float)
+        dts = np.array([e[8] for e in edges], dtype=float)
         summary = (
             f"{len(accounts)} accounts {PHRASES.get(verb, f'acted ({verb}) on the same objects')} "
             f"({len(objects)} objects) within {_duration(window)} of each other, "
@@ -166,15 +177,14 @@ class CoAction(Detector):
             f"a median {np.median(shared):.0f} objects where chance predicts "
             f"{np.median(expected):.2g}"
         )
-        q = max(e["q"] for e in edges)
         return Finding(
             detector=self.name,
             kind=f"coaction:{verb}",
             accounts=accounts,
             targets=objects if verb in TARGET_VERBS else [],
-            window=(start, end),
-            score=float(1.0 - q),
-            significance=float(min(e["p"] for e in edges)),
+            window=(min(e[6] for e in edges), max(e[7] for e in edges)),
+            score=float(1.0 - max(e[5] for e in edges)),
+            significance=float(min(e[4] for e in edges)),
             evidence=evidence,
             summary=summary,
         )
@@ -186,11 +196,12 @@ def coaction_edges(
     window: float,
     alpha: float,
     min_shared: int,
-    max_object_accounts: int,
+    max_burst: int,
     strong_shared: int | None = None,
-) -> list[dict[str, Any]]:
-    """Significant co-action edges of one layer; also appended to ``coaction_edges``.
-    Edges sharing at least ``strong_shared`` events (default ``min_shared``) are strong."""
+) -> int:
+    """Append one layer's significant co-action edges to ``coaction_edges``; returns how
+    many. Edges sharing at least ``strong_shared`` events (default ``min_shared``) are
+    strong."""
     strong_at = min_shared if strong_shared is None else strong_shared
     con = ws.con
     w = f"INTERVAL {int(window)} SECOND"
@@ -222,81 +233,59 @@ def coaction_edges(
     totals = con.execute("SELECT count(*), count(DISTINCT actor) FROM _acts").fetchall()[0]
     m_actions, n_accounts = int(totals[0]), int(totals[1])
     if n_accounts < 2:
-        return []
+        return 0
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _calm AS
+        SELECT * FROM (
+            SELECT *, count(*) OVER (PARTITION BY object ORDER BY ts
+                                     RANGE BETWEEN {w} PRECEDING AND {w} FOLLOWING) AS burst
+            FROM _acts WHERE object IN (SELECT object FROM _objects WHERE n >= 2))
+        WHERE burst BETWEEN 2 AND {int(max_burst)}"""
+    )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _pairs AS
         SELECT x.actor AS a, y.actor AS b, x.object,
                [x.event_id, y.event_id] AS events,
                abs(epoch(y.ts) - epoch(x.ts)) AS dt,
                least(x.ts, y.ts) AS t0, greatest(x.ts, y.ts) AS t1
-        FROM _acts x JOIN _acts y
+        FROM _calm x JOIN _calm y
           ON x.object = y.object AND x.actor < y.actor
-         AND y.ts BETWEEN x.ts - {w} AND x.ts + {w}
-        WHERE x.object IN (SELECT object FROM _objects WHERE n BETWEEN 2 AND {int(max_object_accounts)})"""
+         AND y.ts BETWEEN x.ts - {w} AND x.ts + {w}"""
     )
-    rows = con.execute(
-        f"""SELECT p.a, p.b,
-                   least(count(DISTINCT p.events[1]), count(DISTINCT p.events[2])) AS shared,
-                   list(p.object ORDER BY p.t0) AS objects,
-                   list(p.events ORDER BY p.t0) AS event_pairs, median(p.dt) AS median_dt,
-                   min(p.t0) AS first_ts, max(p.t1) AS last_ts,
-                   (ka.k * kb.pull + kb.k * ka.pull) / (2.0 * {m_actions}) AS expected
-            FROM _pairs p JOIN _accounts ka ON ka.actor = p.a JOIN _accounts kb ON kb.actor = p.b
-            GROUP BY p.a, p.b, ka.k, kb.k, ka.pull, kb.pull
-            HAVING least(count(DISTINCT p.events[1]), count(DISTINCT p.events[2])) >= {int(min_shared)}
-            ORDER BY p.a, p.b"""
-    ).fetchall()
-    if not rows:
-        return []
-    shared = np.array([r[2] for r in rows], dtype=float)
-    expected = np.maximum(np.array([r[8] for r in rows], dtype=float), 1e-12)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _candidates AS
+        SELECT row_number() OVER (ORDER BY p.a, p.b) AS rid, p.a, p.b,
+               least(count(DISTINCT p.events[1]), count(DISTINCT p.events[2])) AS shared,
+               list(DISTINCT p.object) AS objects,
+               list_sort(list_distinct(flatten(list(p.events)))) AS event_ids,
+               median(p.dt) AS median_dt, min(p.t0) AS first_ts, max(p.t1) AS last_ts,
+               (ka.k * kb.pull + kb.k * ka.pull) / (2.0 * {m_actions}) AS expected
+        FROM _pairs p JOIN _accounts ka ON ka.actor = p.a JOIN _accounts kb ON kb.actor = p.b
+        GROUP BY p.a, p.b, ka.k, kb.k, ka.pull, kb.pull
+        HAVING least(count(DISTINCT p.events[1]), count(DISTINCT p.events[2])) >= {int(min_shared)}"""
+    )
+    found = con.execute("SELECT shared, expected FROM _candidates ORDER BY rid").fetchnumpy()
+    if len(found["shared"]) == 0:
+        return 0
+    shared = np.asarray(found["shared"], dtype=float)
+    expected = np.maximum(np.asarray(found["expected"], dtype=float), 1e-12)
     pvalues = poisson.sf(shared - 1, expected)
-    tests = n_accounts * (n_accounts - 1) / 2
-    qvalues = _bh(pvalues, tests)
-    edges = []
-    for row, p, q in zip(rows, pvalues, qvalues, strict=True):
-        if q > alpha:
-            continue
-        a, b, n, objects, pairs, median_dt, first, last, exp = row
-        edges.append(
-            {
-                "a": a,
-                "b": b,
-                "shared": int(n),
-                "objects": list(objects),
-                "event_pairs": [list(e) for e in pairs],
-                "median_dt": float(median_dt),
-                "first_ts": first,
-                "last_ts": last,
-                "expected": float(exp),
-                "p": float(p),
-                "q": float(q),
-                "strong": int(n) >= strong_at,
-            }
+    qvalues = _bh(pvalues, n_accounts * (n_accounts - 1) / 2)
+    scores = pa.table(
+        {"rid": np.arange(1, len(shared) + 1, dtype=np.int64), "p": pvalues, "q": qvalues}
+    )
+    con.register("_scores", scores)
+    try:
+        con.execute(
+            f"""INSERT INTO coaction_edges
+            SELECT ?, c.a, c.b, c.shared, c.expected, s.p, s.q, c.first_ts, c.last_ts,
+                   c.median_dt, c.objects, c.event_ids, c.shared >= {int(strong_at)}
+            FROM _candidates c JOIN _scores s USING (rid) WHERE s.q <= ?""",
+            [verb, alpha],
         )
-    if edges:
-        con.executemany(
-            "INSERT INTO coaction_edges VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    verb,
-                    e["a"],
-                    e["b"],
-                    e["shared"],
-                    e["expected"],
-                    e["p"],
-                    e["q"],
-                    e["first_ts"],
-                    e["last_ts"],
-                    e["median_dt"],
-                    e["objects"],
-                    sorted({x for pair in e["event_pairs"] for x in pair}),
-                    e["strong"],
-                )
-                for e in edges
-            ],
-        )
-    return edges
+    finally:
+        con.unregister("_scores")
+    return int((qvalues <= alpha).sum())
 
 
 def _bh(pvalues: np.ndarray, tests: float) -> np.ndarray:
@@ -308,7 +297,3 @@ def _bh(pvalues: np.ndarray, tests: float) -> np.ndarray:
     q = np.empty_like(ranked)
     q[order] = np.minimum(ranked, 1.0)
     return q
-
-
-def window_of(edges: list[dict[str, Any]]) -> tuple[datetime, datetime]:
-    return min(e["first_ts"] for e in edges), max(e["last_ts"] for e in edges)

@@ -74,7 +74,11 @@ def simulated(seed: int, scale: float) -> dict[str, object]:
 def nmi(labels_a: list[str], labels_b: list[str]) -> float:
     """Normalised mutual information (arithmetic mean normalisation)."""
     n = len(labels_a)
-    ca, cb, joint = Counter(labels_a), Counter(labels_b), Counter(zip(labels_a, labels_b, strict=True))
+    ca, cb, joint = (
+        Counter(labels_a),
+        Counter(labels_b),
+        Counter(zip(labels_a, labels_b, strict=True)),
+    )
     mi = sum(c / n * math.log(c * n / (ca[a] * cb[b])) for (a, b), c in joint.items())
     ha = -sum(c / n * math.log(c / n) for c in ca.values())
     hb = -sum(c / n * math.log(c / n) for c in cb.values())
@@ -90,8 +94,13 @@ def real(name: str, path: Path, options: dict[str, str] | None = None) -> dict[s
         ingest(ws, path, "shares", options=options)
         ingest_s = time.perf_counter() - start
         _, seconds = detect(ws)
-        sizes = [len(r[0]) for r in ws.sql("SELECT accounts FROM campaigns ORDER BY len(accounts) DESC")]
-        summaries = [r[0] for r in ws.sql("SELECT summary FROM campaigns ORDER BY len(accounts) DESC LIMIT 5")]
+        sizes = [
+            len(r[0]) for r in ws.sql("SELECT accounts FROM campaigns ORDER BY len(accounts) DESC")
+        ]
+        summaries = [
+            r[0]
+            for r in ws.sql("SELECT summary FROM campaigns ORDER BY len(accounts) DESC LIMIT 5")
+        ]
         members = ws.sql("SELECT campaign_id, unnest(accounts) FROM campaigns")
         accounts = ws.sql("SELECT count(*) FROM accounts")[0][0]
     result: dict[str, object] = {

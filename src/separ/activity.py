@@ -6,6 +6,8 @@ name the source record: ``p:POST_ID``, ``f:FOLLOWER>FOLLOWEE``, ``r:REPORT_ID``.
 
 Values that need Persian-aware normalisation (hashtags, URLs, post text) are normalised
 in Python once per *distinct* value and joined back, so the per-event work stays in SQL.
+The object of a ``post`` is the text's near-duplicate group (:mod:`separ.neardup`): the
+fingerprint of the group's centre text, so variants of one message are one object.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from collections.abc import Callable, Iterable
 
 import pyarrow as pa
 
-from separ.text import normalize_hashtag, normalize_url, text_fingerprint, url_domain
+from separ.neardup import key_fingerprint, near_duplicate_groups, text_keys
+from separ.text import normalize_hashtag, normalize_url, url_domain
 from separ.workspace import Workspace
 
 BATCH = 100_000
@@ -54,8 +57,42 @@ def _domain(value: str) -> str | None:
     return url_domain(value) or None
 
 
-def _fingerprint(value: str) -> str | None:
-    return text_fingerprint(value) or None
+def _text_groups(ws: Workspace, query: str) -> None:
+    """Create temp table ``_text_map(value, fp)``: each distinct text of ``query`` and its
+    near-duplicate group id (``None`` when the text has nothing to match on).
+
+    Texts stream in batches; only ``{fingerprint: body key}`` is kept in memory for the
+    grouping, which needs every text at once.
+    """
+    con = ws.con
+    con.execute("CREATE OR REPLACE TEMP TABLE _text_map (value VARCHAR, fp VARCHAR)")
+    bodies: dict[str, str] = {}
+    for batch in con.cursor().sql(query).to_arrow_reader(BATCH):
+        values: list[str] = batch.column(0).to_pylist()
+        fps: list[str | None] = []
+        for value in values:
+            full, body = text_keys(value)
+            fp = key_fingerprint(full)
+            fps.append(fp)
+            if fp is not None and (fp not in bodies or body < bodies[fp]):
+                bodies[fp] = body
+        table = pa.table({"value": pa.array(values, pa.string()), "fp": pa.array(fps, pa.string())})
+        con.register("_separ_map", table)
+        con.execute("INSERT INTO _text_map SELECT * FROM _separ_map")
+        con.unregister("_separ_map")
+    moved = {fp: g for fp, g in near_duplicate_groups(bodies).items() if g != fp}
+    if moved:
+        table = pa.table(
+            {
+                "fp": pa.array(list(moved), pa.string()),
+                "grp": pa.array(list(moved.values()), pa.string()),
+            }
+        )
+        con.register("_separ_groups", table)
+        con.execute(
+            "UPDATE _text_map SET fp = g.grp FROM _separ_groups g WHERE _text_map.fp = g.fp"
+        )
+        con.unregister("_separ_groups")
 
 
 def build_activity(ws: Workspace) -> int:
@@ -73,12 +110,7 @@ def build_activity(ws: Workspace) -> int:
         "SELECT DISTINCT u FROM (SELECT unnest(urls) AS u FROM posts) WHERE u IS NOT NULL",
         {"url": _url, "domain": _domain},
     )
-    _map_distinct(
-        ws,
-        "_text_map",
-        "SELECT DISTINCT text FROM posts WHERE text IS NOT NULL AND kind <> 'repost'",
-        {"fp": _fingerprint},
-    )
+    _text_groups(ws, "SELECT DISTINCT text FROM posts WHERE text IS NOT NULL AND kind <> 'repost'")
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _handles AS
         SELECT lower(ltrim(handle, '@')) AS handle, min(account_id) AS account_id

@@ -21,7 +21,6 @@ from typing import IO, Any, cast
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from separ.errors import InputError
 
@@ -464,26 +463,6 @@ def json_records(
         source.tick()
     finally:
         source.close()
-
-
-def parquet_chunks(
-    path: Path, progress: Progress | None = None, chunk_rows: int = 256_000
-) -> Iterator[pa.Table]:
-    """Yield Arrow tables from a Parquet file with ``_line`` = 1-based row number."""
-    try:
-        parquet = pq.ParquetFile(path)
-    except (OSError, pa.ArrowException) as exc:
-        raise InputError(path, f"is not a readable Parquet file: {exc}") from None
-    size = path.stat().st_size
-    rows = max(parquet.metadata.num_rows, 1)
-    start = 1
-    for batch in parquet.iter_batches(batch_size=chunk_rows):
-        table = pa.Table.from_batches([batch])
-        lines = pa.array(range(start, start + table.num_rows), pa.int64())
-        start += table.num_rows
-        if progress is not None:
-            progress(size * table.num_rows // rows)
-        yield table.append_column("_line", lines)
 
 
 def first_char(file: Path) -> tuple[str, int]:

@@ -1,4 +1,5 @@
-"""Streaming readers for source files: CSV, JSON lines, JSON arrays and Parquet.
+"""Streaming readers for text sources: CSV, JSON lines and JSON arrays (Parquet is staged
+by DuckDB directly, see ``Loader.add_parquet``).
 
 Readers never load a whole file: they yield chunks with the record's line number, so a
 malformed record can be quarantined with its file and line. Encodings: UTF-8 (with or

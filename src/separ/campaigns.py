@@ -22,7 +22,8 @@ from typing import Any
 import igraph as ig
 import numpy as np
 
-from separ.detectors.coaction import PHRASES, _duration
+from separ.detectors.coaction import PHRASES, duration
+from separ.errors import ParameterError
 from separ.workspace import Workspace
 
 WEIGHT_CAP = 50.0
@@ -110,7 +111,7 @@ def _campaign(ws: Workspace, accounts: list[str], edges: list[tuple[Any, ...]]) 
     window = (min(e[7] for e in edges), max(e[8] for e in edges))
     summary = (
         f"{len(accounts)} accounts {PHRASES.get(top, 'acted on the same objects')} "
-        f"({len(objects)} in all, median gap {_duration(gap)}), each linked pair sharing a "
+        f"({len(objects)} in all, median gap {duration(gap)}), each linked pair sharing a "
         f"median {shared:.0f} where chance predicts {expected:.2g}"
     )
     created = _creation_burst(ws, accounts)
@@ -261,8 +262,6 @@ def explain(ws: Workspace, key: str) -> dict[str, Any]:
             [key, key.lstrip("@"), key, key],
         )
         if not found:
-            from separ.errors import ParameterError
-
             raise ParameterError(f"{key!r} is neither a campaign id nor a known account")
         account = found[0][0]
         accounts = [account]

@@ -260,7 +260,7 @@ def detect(
     if as_json:
         import json
 
-        out.print_json(json.dumps([_finding_json(f) for f in findings], default=str))
+        out.print_json(json.dumps([f.as_json() for f in findings], default=str))
         return
     title = f"{len(findings)} findings"
     table = Table("finding", "accounts", "score", "what happened", title=title)
@@ -345,26 +345,6 @@ def explain(
         out.print(f"[bold]{f['finding_id']}[/]: {f['summary']}")
         for ev in f["evidence"]:
             out.print(f"  {ev['what']}: {', '.join(ev['event_ids'])}")
-
-
-def _finding_json(f: object) -> dict[str, object]:
-    from separ.detectors import Finding
-
-    assert isinstance(f, Finding)
-    return {
-        "finding_id": f.finding_id,
-        "detector": f.detector,
-        "kind": f.kind,
-        "accounts": f.accounts,
-        "targets": f.targets,
-        "window": list(f.window),
-        "score": f.score,
-        "significance": f.significance,
-        "summary": f.summary,
-        "evidence": [{"what": e.what, "event_ids": list(e.event_ids)} for e in f.evidence],
-        "params": f.params,
-        "version": f.version,
-    }
 
 
 @app.command()

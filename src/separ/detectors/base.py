@@ -100,6 +100,22 @@ class Finding:
     def event_ids(self) -> list[str]:
         return sorted({e for ev in self.evidence for e in ev.event_ids})
 
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "finding_id": self.finding_id,
+            "detector": self.detector,
+            "kind": self.kind,
+            "accounts": self.accounts,
+            "targets": self.targets,
+            "window": list(self.window),
+            "score": self.score,
+            "significance": self.significance,
+            "summary": self.summary,
+            "evidence": [{"what": e.what, "event_ids": list(e.event_ids)} for e in self.evidence],
+            "params": self.params,
+            "version": self.version,
+        }
+
 
 DETECTORS: dict[str, type[Detector]] = {}
 

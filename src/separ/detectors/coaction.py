@@ -48,7 +48,7 @@ PHRASES = {
 }
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
     if seconds < 120:
         return f"{seconds:.0f} s"
     if seconds < 7200:
@@ -172,8 +172,8 @@ class CoAction(Detector):
         dts = np.array([e[8] for e in edges], dtype=float)
         summary = (
             f"{len(accounts)} accounts {PHRASES.get(verb, f'acted ({verb}) on the same objects')} "
-            f"({len(objects)} objects) within {_duration(window)} of each other, "
-            f"median gap {_duration(float(np.median(dts)))}: {len(edges)} linked pairs sharing "
+            f"({len(objects)} objects) within {duration(window)} of each other, "
+            f"median gap {duration(float(np.median(dts)))}: {len(edges)} linked pairs sharing "
             f"a median {np.median(shared):.0f} objects where chance predicts "
             f"{np.median(expected):.2g}"
         )

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from separ.errors import InputError
 from separ.ingest.base import Importer, register
 from separ.ingest.load import Loader
-from separ.ingest.read import CsvReader, Progress, jsonl_chunks
+from separ.ingest.read import CsvReader, Progress, jsonl_chunks, split_suffix
 from separ.schema import TABLES
 
 SUFFIXES = (".parquet", ".csv", ".jsonl", ".ndjson", ".json")
@@ -25,11 +25,7 @@ IGNORED = (".md", ".txt", ".json.meta")
 
 def split_name(file: Path) -> tuple[str, str]:
     """``posts.csv.gz`` -> ``("posts", ".csv")``."""
-    name = file.name.removesuffix(".gz")
-    for suffix in SUFFIXES:
-        if name.endswith(suffix):
-            return name.removesuffix(suffix), suffix
-    return name, ""
+    return split_suffix(file, SUFFIXES)
 
 
 @register

@@ -58,6 +58,7 @@ from separ.ingest.read import (
     has_surrogates,
     json_records,
     open_source,
+    split_suffix,
 )
 from separ.ingest.rows import Rows, dumps
 from separ.ingest.twitter import V1_BOOLS, V1_INTS, v1_account
@@ -79,12 +80,8 @@ UPDATED_FORMATS = ("%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S")
 
 def split_name(file: Path) -> tuple[str, str]:
     """``gilani-2017.tsv.gz`` -> ``("gilani-2017", ".tsv")``; JSON variants -> ``".json"``."""
-    name = file.name.removesuffix(".gz")
-    for suffix in SUFFIXES:
-        if name.endswith(suffix):
-            kind = suffix if suffix in (".csv", ".tsv") else ".json"
-            return name.removesuffix(suffix), kind
-    return name, ".json"
+    stem, suffix = split_suffix(file, SUFFIXES)
+    return stem, suffix if suffix in (".csv", ".tsv") else ".json"
 
 
 def label_from_name(stem: str) -> str | None:

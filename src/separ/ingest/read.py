@@ -491,3 +491,13 @@ def check_json(file: Path, what: str) -> None:
     char, line = first_char(file)
     if char and char not in "{[":
         raise InputError(file, f"is not JSON (expected {what}; found {char!r})", line)
+
+
+def split_suffix(file: Path, suffixes: Sequence[str]) -> tuple[str, str]:
+    """``posts.csv.gz`` with suffixes (".csv", ...) -> ``("posts", ".csv")``; ``(name, "")``
+    when the name ends in none of them. A ``.gz`` ending is ignored."""
+    name = file.name.removesuffix(".gz")
+    for suffix in suffixes:
+        if name.endswith(suffix):
+            return name.removesuffix(suffix), suffix
+    return name, ""

@@ -57,15 +57,20 @@ def test_findings_cite_existing_events_and_say_what_happened(scenario: Path, nam
         assert [f.finding_id for f in again] == [f.finding_id for f in findings]
 
 
+AT_RISK = "account_id IN (SELECT account_id FROM registers WHERE register = 'protected')"
+
+# Traits a person chooses to protect themselves. Logins and language change for everyone;
+# handles and profiles change for the at-risk (a swarm's *shared* images or handle
+# pattern is cohort evidence, and hiding one's own profile must never make one a suspect).
 NEUTRAL = [
     "UPDATE logins SET network = 'tor', ip_hash = 'shared-exit-node', asn = 'AS-TOR'",
-    "UPDATE accounts SET handle = 'user' || hash(account_id) % 100000 || '_' || hash(handle) % 97",
+    "UPDATE accounts SET handle = 'user' || hash(account_id) % 100000 || '_' || hash(handle) % 97 "
+    f"WHERE {AT_RISK}",
     "UPDATE accounts SET location = NULL, display_name = NULL, avatar = NULL, "
-    "avatar_hash = NULL, default_avatar = true",
+    f"avatar_hash = NULL, default_avatar = true WHERE {AT_RISK}",
     "UPDATE accounts SET lang = 'fa'",
     "UPDATE posts SET lang = CASE WHEN lang = 'fa' THEN 'en' ELSE 'fa' END",
-    "UPDATE accounts SET created_at = created_at - INTERVAL 1 DAY "
-    "WHERE account_id IN (SELECT account_id FROM registers WHERE register = 'protected')",
+    f"UPDATE accounts SET created_at = created_at - INTERVAL 1 DAY WHERE {AT_RISK}",
 ]
 
 

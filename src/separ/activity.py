@@ -2,7 +2,8 @@
 
 Derived from posts, follows and reports in SQL. Layers are verbs (see
 :data:`separ.schema.VERBS`); adding a layer is adding rows, not code paths. Event ids
-name the source record: ``p:POST_ID``, ``f:FOLLOWER>FOLLOWEE``, ``r:REPORT_ID``.
+name the source record: ``p:POST_ID``, ``f:FOLLOWER>FOLLOWEE``, ``r:REPORT_ID``,
+``a:ACCOUNT_ID`` (an account's avatar).
 
 Values that need Persian-aware normalisation (hashtags, URLs, post text) are normalised
 in Python once per *distinct* value and joined back, so the per-event work stays in SQL.
@@ -196,6 +197,11 @@ def build_activity(ws: Workspace) -> int:
             """INSERT INTO activity
             SELECT 'r:' || report_id, reporter_id, 'report', target_account_id, created_at
             FROM reports"""
+        )
+        con.execute(
+            """INSERT INTO activity
+            SELECT 'a:' || account_id, account_id, 'avatar', lower(avatar_hash), created_at
+            FROM accounts WHERE avatar_hash IS NOT NULL AND NOT coalesce(default_avatar, false)"""
         )
     for temp in ("_tag_map", "_url_map", "_text_map", "_handles", "_post_tags", "_post_urls"):
         con.execute(f"DROP TABLE IF EXISTS {temp}")

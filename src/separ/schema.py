@@ -246,4 +246,9 @@ VERBS = (
     "follow",
     "report",
 )
-"""The layers of the activity table."""
+"""The co-action layers of the activity table."""
+
+PROFILE_VERBS = ("avatar",)
+"""Activity rows that describe an account rather than an act: ``avatar`` (object = the
+avatar's perceptual hash, ts = the account's creation time). Detectors cite them as
+evidence; co-action does not pair them by default."""

@@ -46,37 +46,67 @@ class Campaign:
 def build_campaigns(
     ws: Workspace, *, min_accounts: int = 3, resolution: float = 1.0, seed: int = 0
 ) -> list[Campaign]:
-    """Cluster the stored co-action edges into campaigns and store them (replacing)."""
+    """Cluster the stored co-action edges and the other detectors' findings into campaigns
+    and store them (replacing).
+
+    Each strong co-action edge links two accounts; each finding of another detector (a
+    follow swarm, a brigade, a reply swarm, reused images) with at least ``min_accounts``
+    accounts is a hub node tied to its accounts, so a cohort joins the campaign its
+    members share, without a quadratic number of pair edges.
+    """
     every = ws.sql(
         "SELECT verb, a, b, shared, expected, p, q, first_ts, last_ts, median_dt, objects, strong "
         "FROM coaction_edges ORDER BY verb, a, b"
     )
+    groups_found = ws.sql(
+        "SELECT finding_id, kind, accounts, significance, score, window_start, window_end, "
+        "summary FROM findings WHERE detector <> 'coaction' AND len(accounts) >= ? "
+        "ORDER BY finding_id",
+        [min_accounts],
+    )
     ws.con.execute("DELETE FROM campaigns")
     edges = [e for e in every if e[11]]
-    if not edges:
+    if not edges and not groups_found:
         return []
-    names = sorted({e[1] for e in edges} | {e[2] for e in edges})
+    names = sorted(
+        {e[1] for e in edges} | {e[2] for e in edges} | {a for g in groups_found for a in g[2]}
+    )
     index = {n: i for i, n in enumerate(names)}
     weights: dict[tuple[int, int], float] = defaultdict(float)
     for _verb, a, b, _, _, p, *_ in edges:
-        weights[(index[a], index[b])] += min(WEIGHT_CAP, -np.log10(max(p, 1e-300)))
+        weights[(index[a], index[b])] += _weight(p)
+    for h, (_fid, _kind, accounts, significance, score, *_) in enumerate(groups_found):
+        hub = len(names) + h
+        tie = _weight(significance) if significance is not None else WEIGHT_CAP * float(score)
+        for account in accounts:
+            weights[(index[account], hub)] += tie
     pairs = sorted(weights)
-    graph = ig.Graph(n=len(names), edges=pairs)
+    graph = ig.Graph(n=len(names) + len(groups_found), edges=pairs)
     graph.es["weight"] = [weights[p] for p in pairs]
     ig.set_random_number_generator(random.Random(seed))
     clusters = graph.community_leiden(
         objective_function="modularity", weights="weight", resolution=resolution, n_iterations=-1
     )
-    groups = [sorted(names[i] for i in m) for m in clusters if len(m) >= min_accounts]
+    groups = [
+        sorted(names[i] for i in m if i < len(names))
+        for m in clusters
+        if sum(1 for i in m if i < len(names)) >= min_accounts
+    ]
     _attach(groups, [e for e in every if not e[11]])
     campaigns = []
     for accounts in groups:
         inside = set(accounts)
         own = [e for e in every if e[1] in inside and e[2] in inside]
-        campaigns.append(_campaign(ws, accounts, own))
+        tied = [g for g in groups_found if len(inside.intersection(g[2])) >= min_accounts]
+        campaigns.append(_campaign(ws, accounts, own, tied))
     campaigns.sort(key=lambda c: (-len(c.accounts), c.campaign_id))
     _store(ws, campaigns)
     return campaigns
+
+
+def _weight(p: float | None) -> float:
+    """−log10 p, capped: how strongly an edge or a finding ties accounts together."""
+    return min(WEIGHT_CAP, -float(np.log10(max(p if p is not None else 1.0, 1e-300))))
 
 
 def _attach(groups: list[list[str]], weak: list[tuple[Any, ...]]) -> None:
@@ -99,21 +129,32 @@ def _attach(groups: list[list[str]], weak: list[tuple[Any, ...]]) -> None:
         g.sort()
 
 
-def _campaign(ws: Workspace, accounts: list[str], edges: list[tuple[Any, ...]]) -> Campaign:
+def _campaign(
+    ws: Workspace,
+    accounts: list[str],
+    edges: list[tuple[Any, ...]],
+    tied: list[tuple[Any, ...]],
+) -> Campaign:
+    """A campaign from its accounts, the co-action edges among them and the other
+    detectors' findings that name at least ``min_accounts`` of them."""
     layers = Counter(e[0] for e in edges)
+    layers.update(str(g[1]) for g in tied)
     strong = Counter(e[0] for e in edges if e[11])
-    top = (strong or layers).most_common(1)[0][0]
-    top_edges = [e for e in edges if e[0] == top and (e[11] or not strong)]
-    objects = {o for e in top_edges for o in e[10]}
-    shared = float(np.median([e[3] for e in top_edges]))
-    expected = float(np.median([e[4] for e in top_edges]))
-    gap = float(np.median([e[9] for e in top_edges]))
-    window = (min(e[7] for e in edges), max(e[8] for e in edges))
-    summary = (
-        f"{len(accounts)} accounts {PHRASES.get(top, 'acted on the same objects')} "
-        f"({len(objects)} in all, median gap {duration(gap)}), each linked pair sharing a "
-        f"median {shared:.0f} where chance predicts {expected:.2g}"
-    )
+    if edges:
+        top = (strong or Counter(e[0] for e in edges)).most_common(1)[0][0]
+        top_edges = [e for e in edges if e[0] == top and (e[11] or not strong)]
+        objects = {o for e in top_edges for o in e[10]}
+        shared = float(np.median([e[3] for e in top_edges]))
+        expected = float(np.median([e[4] for e in top_edges]))
+        gap = float(np.median([e[9] for e in top_edges]))
+        summary = (
+            f"{len(accounts)} accounts {PHRASES.get(top, 'acted on the same objects')} "
+            f"({len(objects)} in all, median gap {duration(gap)}), each linked pair sharing a "
+            f"median {shared:.0f} where chance predicts {expected:.2g}"
+        )
+    else:
+        largest = max(tied, key=lambda g: (len(set(accounts).intersection(g[2])), g[0]))
+        summary = f"{len(accounts)} accounts, {largest[7][0].lower()}{largest[7][1:]}"
     created = _creation_burst(ws, accounts)
     if created:
         summary += f"; {created}"
@@ -127,7 +168,11 @@ def _campaign(ws: Workspace, accounts: list[str], edges: list[tuple[Any, ...]]) 
             [accounts],
         )
     ]
-    score = float(1.0 - max(min(e[6] for e in edges), 0.0))
+    starts = [e[7] for e in edges] + [g[5] for g in tied if g[5] is not None]
+    ends = [e[8] for e in edges] + [g[6] for g in tied if g[6] is not None]
+    window = (min(starts) if starts else None, max(ends) if ends else None)
+    scores = [1.0 - max(min(e[6] for e in edges), 0.0)] if edges else []
+    score = max(scores + [float(g[4]) for g in tied], default=0.0)
     key = hashlib.blake2b(" ".join(accounts).encode(), digest_size=5).hexdigest()
     return Campaign(
         campaign_id=f"c-{key}",

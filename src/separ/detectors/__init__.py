@@ -1,6 +1,7 @@
 """Detectors: one registry (``DETECTORS``); importing this package registers the built-ins."""
 
 from separ.detectors import coaction as coaction
+from separ.detectors import lockstep as lockstep
 from separ.detectors.base import (
     DETECTORS,
     Detector,

@@ -70,7 +70,7 @@ class CoAction(Detector):
         "min_shared": Interval(2, None, integer=True),
         "attach_shared": Interval(2, None, integer=True),
         "min_accounts": Interval(2, None, integer=True),
-        "max_burst": Interval(2, None, integer=True),
+        "pair_cap": Interval(2, None, integer=True),
     }
     docs: ClassVar[dict[str, str]] = {
         "verbs": "activity layers to examine (comma-separated); default all",
@@ -81,9 +81,10 @@ class CoAction(Detector):
         "attach_shared": "fewest shared events for a weaker edge, which never makes a finding or "
         "a campaign of its own but lets an account join a campaign it is tied to twice or more",
         "min_accounts": "fewest accounts in a connected group to make a finding",
-        "max_burst": "an action in a burst of more accounts than this on one object within the "
-        "window (a viral wave) still counts in the null model but is not pair evidence: it "
-        "says nothing about who coordinates, and it would make the pair join quadratic",
+        "pair_cap": "in a burst of more accounts than this on one object within the window, "
+        "only accounts whose hash buckets agree are paired (two independent bucketings), so "
+        "each action meets about this many others and the pair join stays linear; shared "
+        "counts are then lower bounds, which only makes p-values conservative",
     }
 
     def __init__(
@@ -96,7 +97,7 @@ class CoAction(Detector):
         min_shared: int = 3,
         attach_shared: int = 2,
         min_accounts: int = 3,
-        max_burst: int = 500,
+        pair_cap: int = 16,
     ) -> None:
         self.verbs = verbs
         self.window = window
@@ -105,7 +106,7 @@ class CoAction(Detector):
         self.min_shared = min_shared
         self.attach_shared = attach_shared
         self.min_accounts = min_accounts
-        self.max_burst = max_burst
+        self.pair_cap = pair_cap
 
     def run(self, ws: Workspace) -> list[Finding]:
         ws.con.execute("DELETE FROM coaction_edges")
@@ -118,7 +119,7 @@ class CoAction(Detector):
                 window,
                 self.alpha,
                 min(self.min_shared, self.attach_shared),
-                self.max_burst,
+                self.pair_cap,
                 strong_shared=self.min_shared,
             )
             if kept:
@@ -196,7 +197,7 @@ def coaction_edges(
     window: float,
     alpha: float,
     min_shared: int,
-    max_burst: int,
+    pair_cap: int,
     strong_shared: int | None = None,
 ) -> int:
     """Append one layer's significant co-action edges to ``coaction_edges``; returns how
@@ -212,16 +213,26 @@ def coaction_edges(
         GROUP BY actor, object""",
         [verb],
     )
-    # each object's popularity n and time span; under the null its actions fall uniformly
-    # over that span, so two of them land within the window with probability q = 2w/span
-    # (the span, not the observed pairs: a burst of coordinated actions must not make
-    # itself look expected)
+    # each action's burst: the actions on its object within the window (itself included)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _burst AS
+        SELECT *, count(*) OVER (PARTITION BY object ORDER BY ts
+                                 RANGE BETWEEN {w} PRECEDING AND {w} FOLLOWING) AS burst
+        FROM _acts"""
+    )
+    # each object's popularity n and q, the chance that two of its actions fall within the
+    # window: the larger of the share of its action pairs that do (objects whose actions
+    # come in waves, like an activist followed by thousands after a viral post) and 2w/span
+    # (actions spread evenly over the object's time span)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _objects AS
         SELECT object, count(*) AS n,
-               least(1.0, 2.0 * {float(window)} /
-                     greatest(epoch(max(ts)) - epoch(min(ts)), {float(window)})) AS q
-        FROM _acts GROUP BY object"""
+               least(1.0, greatest(
+                   CASE WHEN count(*) > 1
+                        THEN (sum(burst) - count(*)) / (count(*) * (count(*) - 1.0)) ELSE 0 END,
+                   2.0 * {float(window)} /
+                   greatest(epoch(max(ts)) - epoch(min(ts)), {float(window)}))) AS q
+        FROM _burst GROUP BY object"""
     )
     # per account: k = objects acted on; pull = sum over them of n_o * q_o
     con.execute(
@@ -234,35 +245,55 @@ def coaction_edges(
     m_actions, n_accounts = int(totals[0]), int(totals[1])
     if n_accounts < 2:
         return 0
+    # actions with another account within the window; in a dense burst (more than
+    # ``pair_cap`` accounts within the window somewhere on the object) pairs are thinned:
+    # only accounts whose hash buckets agree at the object's level pair up, under two
+    # independent hashes, so each action meets about ``pair_cap`` others, the same pair
+    # is counted on every object where its buckets agree (counts are lower bounds, hence
+    # p-values conservative) and the union of the two bucketings stays connected
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _calm AS
-        SELECT * FROM (
-            SELECT *, count(*) OVER (PARTITION BY object ORDER BY ts
-                                     RANGE BETWEEN {w} PRECEDING AND {w} FOLLOWING) AS burst
-            FROM _acts WHERE object IN (SELECT object FROM _objects WHERE n >= 2))
-        WHERE burst BETWEEN 2 AND {int(max_burst)}"""
+        WITH b AS (SELECT * FROM _burst WHERE burst >= 2),
+        lv AS (
+            SELECT *, CAST(ceil(log2(greatest(1.0, max(burst) OVER (PARTITION BY object)
+                                             / {int(pair_cap)}))) AS INTEGER) AS lvl
+            FROM b WHERE burst >= 2)
+        SELECT actor, object, ts, event_id,
+               hash(actor) % (CAST(1 AS UBIGINT) << lvl) AS b1,
+               hash(actor || '#') % (CAST(1 AS UBIGINT) << lvl) AS b2
+        FROM lv"""
     )
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _pairs AS
-        SELECT x.actor AS a, y.actor AS b, x.object,
+    pair = f"""SELECT x.actor AS a, y.actor AS b, x.object,
                [x.event_id, y.event_id] AS events,
                abs(epoch(y.ts) - epoch(x.ts)) AS dt,
                least(x.ts, y.ts) AS t0, greatest(x.ts, y.ts) AS t1
         FROM _calm x JOIN _calm y
-          ON x.object = y.object AND x.actor < y.actor
+          ON x.object = y.object AND x.{{key}} = y.{{key}} AND x.actor < y.actor
          AND y.ts BETWEEN x.ts - {w} AND x.ts + {w}"""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _pairs AS "
+        f"{pair.format(key='b1')} UNION {pair.format(key='b2')}"
     )
+    # a pair's co-actions count once per *occasion*: co-actions less than a window apart
+    # are one moment (three hashtags of one post, or a viral wave's few posts at once),
+    # so lockstep must repeat over time to count, never one burst of solidarity
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _candidates AS
-        SELECT row_number() OVER (ORDER BY p.a, p.b) AS rid, p.a, p.b,
-               least(count(DISTINCT p.events[1]), count(DISTINCT p.events[2])) AS shared,
-               list(DISTINCT p.object) AS objects,
-               list_sort(list_distinct(flatten(list(p.events)))) AS event_ids,
-               median(p.dt) AS median_dt, min(p.t0) AS first_ts, max(p.t1) AS last_ts,
+        WITH p AS (
+            SELECT *, epoch(t0) - epoch(lag(t0) OVER (PARTITION BY a, b ORDER BY t0)) AS gap
+            FROM _pairs SEMI JOIN (
+                SELECT a, b FROM _pairs GROUP BY a, b HAVING count(*) >= {int(min_shared)}
+            ) USING (a, b)),
+        g AS (
+            SELECT a, b,
+                   least(count(DISTINCT events[1]), count(DISTINCT events[2]),
+                         count(*) FILTER (WHERE gap IS NULL OR gap > {float(window)})) AS shared,
+                   median(dt) AS median_dt, min(t0) AS first_ts, max(t1) AS last_ts
+            FROM p GROUP BY a, b)
+        SELECT row_number() OVER (ORDER BY g.a, g.b) AS rid, g.*,
                (ka.k * kb.pull + kb.k * ka.pull) / (2.0 * {m_actions}) AS expected
-        FROM _pairs p JOIN _accounts ka ON ka.actor = p.a JOIN _accounts kb ON kb.actor = p.b
-        GROUP BY p.a, p.b, ka.k, kb.k, ka.pull, kb.pull
-        HAVING least(count(DISTINCT p.events[1]), count(DISTINCT p.events[2])) >= {int(min_shared)}"""
+        FROM g JOIN _accounts ka ON ka.actor = g.a JOIN _accounts kb ON kb.actor = g.b
+        WHERE g.shared >= {int(min_shared)}"""
     )
     found = con.execute("SELECT shared, expected FROM _candidates ORDER BY rid").fetchnumpy()
     if len(found["shared"]) == 0:
@@ -276,11 +307,17 @@ def coaction_edges(
     )
     con.register("_scores", scores)
     try:
+        # the objects and event ids (the evidence) only for the edges kept
         con.execute(
             f"""INSERT INTO coaction_edges
             SELECT ?, c.a, c.b, c.shared, c.expected, s.p, s.q, c.first_ts, c.last_ts,
-                   c.median_dt, c.objects, c.event_ids, c.shared >= {int(strong_at)}
-            FROM _candidates c JOIN _scores s USING (rid) WHERE s.q <= ?""",
+                   c.median_dt, list(DISTINCT p.object ORDER BY p.object),
+                   list_sort(list_distinct(flatten(list(p.events)))),
+                   c.shared >= {int(strong_at)}
+            FROM _candidates c JOIN _scores s USING (rid)
+            JOIN _pairs p ON p.a = c.a AND p.b = c.b
+            WHERE s.q <= ?
+            GROUP BY ALL""",
             [verb, alpha],
         )
     finally:

@@ -348,6 +348,55 @@ def explain(
 
 
 @app.command()
+def signals(
+    workspace: WorkspaceArg,
+    account: Annotated[
+        str | None, typer.Option("--account", help="Explain one account's score, term by term.")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", help="Show this many accounts.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """The account scorecard: an interpretable inauthenticity score per account, which
+    only ever weighs a cohort (it never flags one account on its own).
+
+    Example: `separ signals separ.duckdb --account 1000042`
+    """
+    import json
+
+    from separ.signals import account_scores, explain_score
+    from separ.workspace import Workspace
+
+    with Workspace(workspace, read_only=True) as ws:
+        if account is not None:
+            why = explain_score(ws, account)
+            if as_json:
+                out.print_json(json.dumps({"summary": why.summary, **_asdict(why)}, default=str))
+                return
+            out.print(why.summary)
+            table = Table("feature", "value", "weight", "contribution", title="terms")
+            for c in why.contributions:
+                table.add_row(c.feature, c.shown, f"{c.weight:+.3f}", f"{c.contribution:+.3f}")
+            out.print(table)
+            return
+        scores = account_scores(ws).sort_by([("score", "descending"), ("account_id", "ascending")])
+    rows = scores.slice(0, top).to_pylist()
+    if as_json:
+        out.print_json(json.dumps(rows, default=str))
+        return
+    table = Table("account", "score", "top terms", title=f"{scores.num_rows:,} accounts scored")
+    for r in rows:
+        terms = ", ".join(f"{t['feature']} {t['contribution']:+.2f}" for t in r["top"] or [])
+        table.add_row(str(r["account_id"]), f"{r['score']:.3f}", terms)
+    out.print(table)
+
+
+def _asdict(value: object) -> dict[str, object]:
+    from dataclasses import asdict, is_dataclass
+
+    return asdict(value) if is_dataclass(value) and not isinstance(value, type) else {}
+
+
+@app.command()
 def simulate(
     scenario: Annotated[str, typer.Argument(help="Scenario name, e.g. default.")] = "default",
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 0,

@@ -7,6 +7,13 @@ Simulated (default scenario, three seeds/scales): operation accounts found (in a
 campaign) — recall and precision over flagged accounts; at-risk accounts placed in a
 campaign, as a share of the at-risk cohort and compared with the organic population.
 Targets: recall >= 0.95, precision >= 0.95, at-risk <= 0.5% and no higher than organic.
+Attacks on a person: follow-swarm accounts (truth: follows labelled ``follow_swarm:``)
+found by ``follow_swarm`` — recall and precision; brigade reports (truth ``brigade``)
+identified by ``report_brigade`` — recall, and the share of organic reports misattributed;
+at-risk accounts flagged by any target-centric detector. Targets: >= 0.95, >= 0.95,
+<= 1%, <= 0.5%.
+
+    python bench/quality.py --reuse        # keep simulated workspaces from an earlier run
 
 Real: CooRTweet's russian_coord_tweets.csv and german_elections.csv (shares importer)
 and the IRA sample (campaigns, sizes, and their purity against account_category as
@@ -42,21 +49,38 @@ def detect(ws: Workspace) -> tuple[list[str], float]:
     return [a for c in campaigns for a in c.accounts], time.perf_counter() - start
 
 
-def simulated(seed: int, scale: float) -> dict[str, object]:
+TARGETED = ("follow_swarm", "lockstep", "report_brigade", "reply_swarm", "reused_images")
+"""The detectors that look at one target and the cohorts that attack it."""
+
+
+def simulated(seed: int, scale: float, reuse: bool = False) -> dict[str, object]:
     folder = OUT / f"sim-{seed}-{scale:g}"
-    shutil.rmtree(folder, ignore_errors=True)
-    simulate("default", seed=seed, scale=scale, out=folder / "data")
+    if not (reuse and (folder / "ws.duckdb").exists()):
+        shutil.rmtree(folder, ignore_errors=True)
+        simulate("default", seed=seed, scale=scale, out=folder / "data")
+        with Workspace(folder / "ws.duckdb") as ws:
+            ingest(ws, folder / "data")
     with Workspace(folder / "ws.duckdb") as ws:
-        ingest(ws, folder / "data")
         flagged_list, seconds = detect(ws)
         campaigns = ws.sql("SELECT count(*) FROM campaigns")[0][0]
-    with open(folder / "data" / "truth" / "accounts.csv", encoding="utf-8") as f:
+        by_detector = {
+            name: {
+                a
+                for (a,) in ws.sql(
+                    "SELECT DISTINCT unnest(accounts) FROM findings WHERE detector = ?", [name]
+                )
+            }
+            for name in TARGETED
+        }
+        brigaded = _brigade_reports(ws)
+    truth = folder / "data" / "truth"
+    with open(truth / "accounts.csv", encoding="utf-8") as f:
         role = {r["account_id"]: r["role"] for r in csv.DictReader(f)}
     flagged = set(flagged_list)
     cohort = Counter(role.values())
     hit = Counter(role[a] for a in flagged)
     operation = hit["operation"]
-    return {
+    result: dict[str, object] = {
         "seed": seed,
         "scale": scale,
         "accounts": len(role),
@@ -69,6 +93,35 @@ def simulated(seed: int, scale: float) -> dict[str, object]:
         "organic_rate": hit["organic"] / cohort["organic"],
         "detect_seconds": seconds,
     }
+    with open(truth / "follows.csv", encoding="utf-8") as f:
+        swarm = {
+            r["follower_id"] for r in csv.DictReader(f) if r["campaign"].startswith("follow_swarm:")
+        }
+    found = by_detector["follow_swarm"]
+    if "follow_swarm" in DETECTORS and swarm:
+        result["swarm_recall"] = len(found & swarm) / len(swarm)
+        result["swarm_precision"] = len(found & swarm) / len(found) if found else 0.0
+    with open(truth / "reports.csv", encoding="utf-8") as f:
+        reports = {r["report_id"]: r["brigade"] == "true" for r in csv.DictReader(f)}
+    if brigaded is not None:
+        brigade = {r for r, b in reports.items() if b}
+        organic = set(reports) - brigade
+        result["brigade_report_recall"] = len(brigaded & brigade) / max(1, len(brigade))
+        result["organic_reports_misattributed"] = len(brigaded & organic) / max(1, len(organic))
+    targeted = set().union(*by_detector.values())
+    result["at_risk_targeted_rate"] = (
+        sum(1 for a in targeted if role.get(a) == "at_risk") / cohort["at_risk"]
+    )
+    return result
+
+
+def _brigade_reports(ws: Workspace) -> set[str] | None:
+    """Report ids the brigade detector attributes to a brigade (None without it)."""
+    try:
+        from separ.detectors.brigade import brigade_reports
+    except ImportError:
+        return None
+    return set(brigade_reports(ws).column("report_id").to_pylist())
 
 
 def nmi(labels_a: list[str], labels_b: list[str]) -> float:
@@ -136,11 +189,12 @@ def ira() -> dict[str, object] | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-real", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="keep earlier simulated workspaces")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     results: dict[str, object] = {"simulated": [], "real": []}
     for seed, scale in SCENARIOS:
-        r = simulated(seed, scale)
+        r = simulated(seed, scale, args.reuse)
         results["simulated"].append(r)  # type: ignore[union-attr]
         print(
             f"seed {seed} scale {scale:g}: {r['accounts']:,} accounts, {r['campaigns']} campaigns, "
@@ -149,6 +203,9 @@ def main() -> None:
             f"detect {r['detect_seconds']:.1f} s",
             flush=True,
         )
+        extra = {k: v for k, v in r.items() if k.startswith(("swarm", "brigade", "organic_rep"))}
+        extra["at_risk_targeted_rate"] = r["at_risk_targeted_rate"]
+        print("  " + ", ".join(f"{k} {v:.3f}" for k, v in extra.items()), flush=True)
     if not args.skip_real:
         for name, path in [
             ("russian_coord_tweets", DATA / "coortweet" / "russian_coord_tweets.csv"),

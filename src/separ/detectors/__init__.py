@@ -1,5 +1,6 @@
 """Detectors: one registry (``DETECTORS``); importing this package registers the built-ins."""
 
+from separ.detectors import brigade as brigade
 from separ.detectors import coaction as coaction
 from separ.detectors import lockstep as lockstep
 from separ.detectors.base import (
@@ -9,6 +10,7 @@ from separ.detectors.base import (
     Finding,
     Interval,
     Options,
+    bh_qvalues,
     build,
     register,
     run_detectors,
@@ -21,6 +23,7 @@ __all__ = [
     "Finding",
     "Interval",
     "Options",
+    "bh_qvalues",
     "build",
     "register",
     "run_detectors",

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
+import numpy as np
+
 from separ.errors import ParameterError
 from separ.workspace import Workspace
 
@@ -222,3 +224,14 @@ def run_detectors(
         store_findings(ws, detector.name, findings)
         found.extend(findings)
     return found
+
+
+def bh_qvalues(pvalues: np.ndarray, tests: float) -> np.ndarray:
+    """Benjamini–Hochberg q-values for ``pvalues`` among ``tests`` hypotheses (the pairs
+    not listed have p = 1 and rank after them)."""
+    order = np.argsort(pvalues, kind="stable")
+    ranked = pvalues[order] * tests / np.arange(1, len(pvalues) + 1)
+    ranked = np.minimum.accumulate(ranked[::-1])[::-1]
+    q = np.empty_like(ranked)
+    q[order] = np.minimum(ranked, 1.0)
+    return q

@@ -22,7 +22,15 @@ import numpy as np
 import pyarrow as pa
 from scipy.stats import poisson
 
-from separ.detectors.base import Detector, Evidence, Finding, Interval, Options, register
+from separ.detectors.base import (
+    Detector,
+    Evidence,
+    Finding,
+    Interval,
+    Options,
+    bh_qvalues,
+    register,
+)
 from separ.schema import VERBS
 from separ.workspace import Workspace
 
@@ -301,7 +309,7 @@ def coaction_edges(
     shared = np.asarray(found["shared"], dtype=float)
     expected = np.maximum(np.asarray(found["expected"], dtype=float), 1e-12)
     pvalues = poisson.sf(shared - 1, expected)
-    qvalues = _bh(pvalues, n_accounts * (n_accounts - 1) / 2)
+    qvalues = bh_qvalues(pvalues, n_accounts * (n_accounts - 1) / 2)
     scores = pa.table(
         {"rid": np.arange(1, len(shared) + 1, dtype=np.int64), "p": pvalues, "q": qvalues}
     )
@@ -323,14 +331,3 @@ def coaction_edges(
     finally:
         con.unregister("_scores")
     return int((qvalues <= alpha).sum())
-
-
-def _bh(pvalues: np.ndarray, tests: float) -> np.ndarray:
-    """Benjamini–Hochberg q-values for ``pvalues`` among ``tests`` hypotheses (the pairs
-    not listed have p = 1 and rank after them)."""
-    order = np.argsort(pvalues, kind="stable")
-    ranked = pvalues[order] * tests / np.arange(1, len(pvalues) + 1)
-    ranked = np.minimum.accumulate(ranked[::-1])[::-1]
-    q = np.empty_like(ranked)
-    q[order] = np.minimum(ranked, 1.0)
-    return q

@@ -40,8 +40,16 @@ import pyarrow as pa
 import scipy.sparse as sp
 from scipy.stats import norm, poisson
 
-from separ.detectors.base import Detector, Evidence, Finding, Interval, Options, register
-from separ.detectors.coaction import _bh, duration
+from separ.detectors.base import (
+    Detector,
+    Evidence,
+    Finding,
+    Interval,
+    Options,
+    bh_qvalues,
+    register,
+)
+from separ.detectors.coaction import duration
 from separ.errors import ParameterError
 from separ.schema import VERBS
 from separ.workspace import Workspace
@@ -455,7 +463,7 @@ def significant_pairs(ws: Workspace, b: Bursts, m: int, alpha: float) -> list[tu
     expected = b.size[a] * b.size[c] * squares / total**2
     pvalues = poisson.sf(np.asarray(found["shared"], dtype=float) - 1, expected)
     tests = len(b.size) * (len(b.size) - 1) / 2
-    keep = _bh(pvalues, tests) <= alpha
+    keep = bh_qvalues(pvalues, tests) <= alpha
     return [(int(x), int(y)) for x, y in zip(a[keep], c[keep], strict=True)]
 
 

@@ -396,6 +396,63 @@ def _asdict(value: object) -> dict[str, object]:
     return asdict(value) if is_dataclass(value) and not isinstance(value, type) else {}
 
 
+@app.command("hash-avatars")
+def hash_avatars(
+    workspace: WorkspaceArg,
+    folder: Annotated[Path, typer.Argument(help="The folder that avatar paths are relative to.")],
+    kind: Annotated[
+        str, typer.Option("--kind", help="phash or pdq (needs the pdq extra).")
+    ] = "phash",
+) -> None:
+    """Fill missing avatar hashes from the avatar image files (never fetches URLs), then
+    rebuild the activity table.
+
+    Example: `separ hash-avatars separ.duckdb sim/`
+    """
+    from separ.activity import build_activity
+    from separ.images import hash_avatar_files
+    from separ.workspace import Workspace
+
+    if kind not in ("phash", "pdq"):
+        raise ParameterError(f"--kind must be phash or pdq, not {kind!r}")
+    problems: list[str] = []
+    with Workspace(workspace) as ws:
+        hashed = hash_avatar_files(
+            ws, folder, kind, on_error=lambda path, why: problems.append(f"{path}: {why}")
+        )
+        build_activity(ws)
+    for line in problems:
+        err.print(line)
+    out.print(f"{hashed} avatars hashed ({kind}); {len(problems)} could not be read")
+
+
+@app.command()
+def dossier(
+    workspace: WorkspaceArg,
+    target: Annotated[
+        str, typer.Option("--target", "-t", help="The targeted account: id or @handle.")
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="FILE: writes FILE.html and FILE.json (default dossier-HANDLE)."
+        ),
+    ] = None,
+) -> None:
+    """Write the dossier of an attack on one account: an offline HTML page a platform
+    reviewer can check in minutes, every claim linked to its evidence, and its JSON twin.
+
+    Example: `separ dossier separ.duckdb --target 1000042 -o dossier`
+    """
+    from separ.exports.dossier import default_name, resolve_target, write_dossier
+    from separ.workspace import Workspace
+
+    with Workspace(workspace, read_only=True) as ws:
+        account = resolve_target(ws, target)
+        html, data = write_dossier(ws, account, output or Path(default_name(ws, account)))
+    out.print(f"dossier: {html}\nJSON twin: {data}")
+
+
 @app.command()
 def simulate(
     scenario: Annotated[str, typer.Argument(help="Scenario name, e.g. default.")] = "default",

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from separ.campaigns import Campaign, build_campaigns
 from separ.detectors import DETECTORS, Finding, build, run_detectors
+from separ.exports.dossier import most_attacked_target, write_dossier
 from separ.ingest import IngestReport, ingest
 from separ.simulate import simulate
 from separ.workspace import Workspace
@@ -33,6 +34,7 @@ class DemoResult:
     moderation: list[tuple[str, bool, int]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     campaigns: list[Campaign] = field(default_factory=list)
+    dossier: Path | None = None
 
 
 def run_demo(folder: Path, *, scale: float = 0.1, seed: int = 7) -> DemoResult:
@@ -49,6 +51,8 @@ def run_demo(folder: Path, *, scale: float = 0.1, seed: int = 7) -> DemoResult:
         report = ingest(ws, data, "native")
         findings = run_detectors(ws, [build(name) for name in sorted(DETECTORS)])
         campaigns = build_campaigns(ws)
+        target = most_attacked_target(ws)
+        dossier = write_dossier(ws, target, folder / "dossier")[0] if target else None
         counts = ws.counts()
         verbs = dict(ws.sql("SELECT verb, count(*) FROM activity GROUP BY 1 ORDER BY 2 DESC"))
         moderation = [
@@ -59,7 +63,7 @@ def run_demo(folder: Path, *, scale: float = 0.1, seed: int = 7) -> DemoResult:
         ]
     truth = json.loads((data / "truth" / "scenario.json").read_text(encoding="utf-8"))
     return DemoResult(
-        folder, data, db, report, counts, verbs, truth, moderation, findings, campaigns
+        folder, data, db, report, counts, verbs, truth, moderation, findings, campaigns, dossier
     )
 
 
@@ -100,5 +104,7 @@ def print_demo(result: DemoResult, console: Console) -> None:
     if result.campaigns:
         first = result.campaigns[0].campaign_id
         console.print(f"evidence trail of a campaign: separ explain {result.workspace} {first}")
+    if result.dossier:
+        console.print(f"dossier of the most-attacked target: {result.dossier}")
     console.print(f"simulated data (native format + truth/): {result.data}")
     console.print(f"workspace: {result.workspace}  (try: separ status {result.workspace})")

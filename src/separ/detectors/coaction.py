@@ -267,17 +267,21 @@ def coaction_edges(
                                              / {int(pair_cap)}))) AS INTEGER) AS lvl
             FROM b WHERE burst >= 2)
         SELECT actor, object, ts, event_id,
+               CAST(floor(epoch(ts) / {float(window)}) AS BIGINT) AS tb,
                hash(actor) % (CAST(1 AS UBIGINT) << lvl) AS b1,
                hash(actor || '#') % (CAST(1 AS UBIGINT) << lvl) AS b2
         FROM lv"""
     )
+    # the band join as equi-joins on (object, bucket, time slot): actions within the window
+    # of each other sit in the same or a neighbouring slot of the window's length, so a
+    # long-lived popular object never pairs all its actions with each other
     pair = f"""SELECT x.actor AS a, y.actor AS b, x.object,
                [x.event_id, y.event_id] AS events,
                abs(epoch(y.ts) - epoch(x.ts)) AS dt,
                least(x.ts, y.ts) AS t0, greatest(x.ts, y.ts) AS t1
-        FROM _calm x JOIN _calm y
-          ON x.object = y.object AND x.{{key}} = y.{{key}} AND x.actor < y.actor
-         AND y.ts BETWEEN x.ts - {w} AND x.ts + {w}"""
+        FROM _calm x JOIN (SELECT *, tb + d AS slot FROM _calm, (VALUES (-1), (0), (1)) v(d)) y
+          ON x.object = y.object AND x.{{key}} = y.{{key}} AND x.tb = y.slot
+         AND x.actor < y.actor AND y.ts BETWEEN x.ts - {w} AND x.ts + {w}"""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _pairs AS "
         f"{pair.format(key='b1')} UNION {pair.format(key='b2')}"

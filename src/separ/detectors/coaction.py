@@ -282,9 +282,9 @@ def coaction_edges(
         FROM _calm x JOIN (SELECT *, tb + d AS slot FROM _calm, (VALUES (-1), (0), (1)) v(d)) y
           ON x.object = y.object AND x.{{key}} = y.{{key}} AND x.tb = y.slot
          AND x.actor < y.actor AND y.ts BETWEEN x.ts - {w} AND x.ts + {w}"""
-    con.execute(
+    con.execute(  # pairs whose b1 buckets agree, then those that agree only in b2
         "CREATE OR REPLACE TEMP TABLE _pairs AS "
-        f"{pair.format(key='b1')} UNION {pair.format(key='b2')}"
+        f"{pair.format(key='b1')} UNION ALL {pair.format(key='b2')} AND x.b1 <> y.b1"
     )
     # a pair's co-actions count once per *occasion*: co-actions less than a window apart
     # are one moment (three hashtags of one post, or a viral wave's few posts at once),
@@ -321,16 +321,21 @@ def coaction_edges(
     try:
         # the objects and event ids (the evidence) only for the edges kept
         con.execute(
+            """CREATE OR REPLACE TEMP TABLE _kept AS
+            SELECT c.*, s.p, s.q FROM _candidates c JOIN _scores s USING (rid) WHERE s.q <= ?""",
+            [alpha],
+        )
+        con.execute(
             f"""INSERT INTO coaction_edges
-            SELECT ?, c.a, c.b, c.shared, c.expected, s.p, s.q, c.first_ts, c.last_ts,
-                   c.median_dt, list(DISTINCT p.object ORDER BY p.object),
-                   list_sort(list_distinct(flatten(list(p.events)))),
-                   c.shared >= {int(strong_at)}
-            FROM _candidates c JOIN _scores s USING (rid)
-            JOIN _pairs p ON p.a = c.a AND p.b = c.b
-            WHERE s.q <= ?
-            GROUP BY ALL""",
-            [verb, alpha],
+            SELECT ?, k.a, k.b, k.shared, k.expected, k.p, k.q, k.first_ts, k.last_ts,
+                   k.median_dt, e.objects, e.event_ids, k.shared >= {int(strong_at)}
+            FROM _kept k JOIN (
+                SELECT a, b, list(DISTINCT object ORDER BY object) AS objects,
+                       list(DISTINCT event ORDER BY event) AS event_ids
+                FROM (SELECT a, b, object, unnest(events) AS event
+                      FROM _pairs SEMI JOIN _kept USING (a, b))
+                GROUP BY a, b) e USING (a, b)""",
+            [verb],
         )
     finally:
         con.unregister("_scores")

@@ -512,27 +512,35 @@ class FollowSwarm(Detector):
         population = ws.count("_fs_profile")
         out = []
         for cid, _grp, members, variants, holders, size, tried in rows:
-            k = len(members)
-            q = _base(holders - k, population - size)
-            p = float(binom.sf(k - 1, size, q)) * tried
-            if p <= self.trait_alpha and k / size >= self.min_lift * q:
-                out.append(
-                    (
-                        cid,
-                        Trait(
-                            name="avatar",
-                            members=list(members),
-                            share=k / size,
-                            base=q,
-                            p=min(p, 1.0),
-                            what=f"one profile image ({variants} variant"
-                            f"{'s' if variants > 1 else ''})",
-                            events=[f"a:{m}" for m in members],
-                            reference="other accounts",
-                        ),
-                    )
-                )
+            what = f"one profile image ({variants} variant{'s' if variants > 1 else ''})"
+            trait = self._rare_trait(
+                "avatar", list(members), holders, population, size, tried, what
+            )
+            if trait:
+                trait.events = [f"a:{m}" for m in members]
+                trait.reference = "other accounts"
+                out.append((cid, trait))
         return out
+
+    def _rare_trait(
+        self,
+        name: str,
+        members: list[str],
+        holders: int,
+        population: int,
+        size: int,
+        tried: int,
+        what: str,
+    ) -> Trait | None:
+        """The trait ``members`` share, if it is far commoner in the cohort of ``size`` than
+        among the other ``population - size`` accounts (``holders`` carry it in all):
+        binomial tail, Bonferroni over the ``tried`` variants, and ``min_lift``."""
+        k = len(members)
+        q = _base(holders - k, population - size)
+        p = float(binom.sf(k - 1, size, q)) * tried
+        if p > self.trait_alpha or k / size < self.min_lift * q:
+            return None
+        return Trait(name=name, members=members, share=k / size, base=q, p=min(p, 1.0), what=what)
 
     def _handles(self, ws: Workspace, cohorts: set[int]) -> list[tuple[int, Trait]]:
         """Handle shapes over-represented in a cohort already anomalous on another trait."""
@@ -554,23 +562,10 @@ class FollowSwarm(Detector):
         )
         out = []
         for cid, tmpl, members, total, n, tried, population in rows:
-            k = len(members)
-            q = _base(total - k, population - n)
-            p = float(binom.sf(k - 1, n, q)) * tried
-            if p <= self.trait_alpha and k / n >= self.min_lift * q:
-                out.append(
-                    (
-                        cid,
-                        Trait(
-                            name="handle",
-                            members=list(members),
-                            share=k / n,
-                            base=q,
-                            p=min(p, 1.0),
-                            what=f"handles shaped {tmpl}",
-                        ),
-                    )
-                )
+            what = f"handles shaped {tmpl}"
+            trait = self._rare_trait("handle", list(members), total, population, n, tried, what)
+            if trait:
+                out.append((cid, trait))
         return out
 
     def _targets(self, ws: Workspace) -> list[tuple[int, Trait]]:

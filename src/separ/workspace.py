@@ -92,10 +92,44 @@ def _v3(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _v4(con: duckdb.DuckDBPyConnection) -> None:
+    """Separ's own decisions: the gate's answers, reviews, notices, Rabat assessments,
+    and the hash-chained audit log. Restrictions and appeals that Separ records go into
+    the native ``actions`` and ``appeals`` tables, beside the platform's history."""
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS audit_log (
+            seq BIGINT PRIMARY KEY, logged_at TIMESTAMP, actor VARCHAR, action VARCHAR,
+            subject VARCHAR, detail JSON, prev_hash VARCHAR, hash VARCHAR)"""
+    )
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS decisions (
+            decision_id VARCHAR PRIMARY KEY, account_id VARCHAR, post_id VARCHAR,
+            policy VARCHAR, trigger VARCHAR, proposed VARCHAR, outcome VARCHAR, reasons JSON,
+            discounted_reports VARCHAR[], automated BOOLEAN, decided_by VARCHAR,
+            created_at TIMESTAMP, audit_seq BIGINT)"""
+    )
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS reviews (
+            review_id VARCHAR PRIMARY KEY, decision_id VARCHAR, action_id VARCHAR,
+            reviewer VARCHAR, outcome VARCHAR, reasons VARCHAR, created_at TIMESTAMP)"""
+    )
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS notices (
+            notice_id VARCHAR PRIMARY KEY, action_id VARCHAR, account_id VARCHAR,
+            lang VARCHAR, body VARCHAR, created_at TIMESTAMP)"""
+    )
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS rabat (
+            assessment_id VARCHAR PRIMARY KEY, action_id VARCHAR, post_id VARCHAR,
+            factors JSON, outcome VARCHAR, assessor VARCHAR, created_at TIMESTAMP)"""
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "native tables, quarantine and ingest log", _v1),
     Migration(2, "activity table; ingest log counts unchanged rows and per-table detail", _v2),
     Migration(3, "findings with their evidence, co-action edges, campaigns", _v3),
+    Migration(4, "decisions, reviews, notices, Rabat assessments, audit log", _v4),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

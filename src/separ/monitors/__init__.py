@@ -1,0 +1,1 @@
+"""Monitors of the platform's own moderation: enforcement waves and moderator audits."""

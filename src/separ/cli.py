@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -451,6 +452,373 @@ def dossier(
         account = resolve_target(ws, target)
         html, data = write_dossier(ws, account, output or Path(default_name(ws, account)))
     out.print(f"dossier: {html}\nJSON twin: {data}")
+
+
+@app.command()
+def gate(
+    workspace: WorkspaceArg,
+    account: Annotated[
+        str | None, typer.Option("--account", help="The account a restriction is proposed for.")
+    ] = None,
+    policy: Annotated[
+        str | None, typer.Option("--policy", help="The rule it would enforce.")
+    ] = None,
+    trigger: Annotated[
+        str | None, typer.Option("--trigger", help="report, detector, proactive, government, ...")
+    ] = None,
+    reports: Annotated[
+        str | None, typer.Option("--reports", help="Comma-separated report ids behind it.")
+    ] = None,
+    proposed: Annotated[str, typer.Option("--proposed", help="The action proposed.")] = "suspend",
+    human: Annotated[
+        bool, typer.Option("--human", help="Proposed by a person, not automation.")
+    ] = False,
+    json_in: Annotated[
+        Path | None,
+        typer.Option("--json-in", help="Read the request as JSON from FILE (- = stdin)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+) -> None:
+    """Ask the enforcement gate about a proposed restriction: allow, review or reject, with
+    reasons. Reports from brigade or campaign members are discounted; protected accounts
+    need two different reviewers; anything missing means review, never allow.
+
+    Example: `separ gate separ.duckdb --account 1000042 --policy violent_speech --trigger report --reports 7001,7002`
+    """
+    import json
+
+    from separ.decisions.gate import gate as ask
+    from separ.decisions.gate import gate_json
+    from separ.workspace import Workspace
+
+    with Workspace(workspace) as ws:
+        if json_in is not None:
+            text = sys.stdin.read() if str(json_in) == "-" else json_in.read_text(encoding="utf-8")
+            try:
+                request = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ParameterError(f"{json_in}: not JSON: {exc}") from None
+            out.print_json(json.dumps(gate_json(ws, request), default=str))
+            return
+        if not (account and policy and trigger):
+            raise ParameterError("give --account, --policy and --trigger (or --json-in FILE)")
+        ids = [r.strip() for r in (reports or "").split(",") if r.strip()]
+        answer = ask(
+            ws, account, policy, trigger, ids or None, proposed=proposed, automated=not human
+        )
+    if as_json:
+        out.print_json(json.dumps(answer.as_json(), default=str))
+        return
+    out.print(f"[bold]{answer.outcome}[/] (decision {answer.decision_id})")
+    for reason in answer.reasons:
+        out.print(f"  - {reason}")
+    if answer.discounted_reports:
+        out.print(f"discounted reports: {', '.join(answer.discounted_reports)}")
+    if answer.reviewers_needed:
+        out.print(f"different human reviewers needed: {answer.reviewers_needed}")
+
+
+@app.command()
+def shield(
+    workspace: WorkspaceArg,
+    target: Annotated[str, typer.Option("--target", help="The account under attack.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the actions as JSON.")] = False,
+    ozone: Annotated[
+        bool, typer.Option("--ozone", help="Print Bluesky Ozone moderation event bodies.")
+    ] = False,
+    created_by: Annotated[
+        str | None, typer.Option("--created-by", help="The labeler's DID (with --ozone).")
+    ] = None,
+    mute_hours: Annotated[int, typer.Option("--mute-hours", min=1)] = 720,
+) -> None:
+    """Protective actions for a target under attack: swarm followers to remove,
+    notifications to mute, reports to discount — as JSON, or as Ozone events.
+
+    Example: `separ shield separ.duckdb --target 1000042 --json`
+    """
+    import json
+
+    from separ.decisions.shield import ozone_events
+    from separ.decisions.shield import shield as protect
+    from separ.workspace import Workspace
+
+    with Workspace(workspace, read_only=True) as ws:
+        found = protect(ws, target)
+    if ozone:
+        if not created_by:
+            raise ParameterError("--ozone needs --created-by DID (the labeler's account)")
+        events = ozone_events(found, created_by, mute_hours=mute_hours)
+        out.print_json(json.dumps(events, default=str))
+    elif as_json:
+        out.print_json(json.dumps(found.as_json(), default=str))
+    else:
+        out.print(found.summary)
+
+
+audit_app = typer.Typer(
+    help="The hash-chained audit log: verify it, show entries. "
+    "Example: `separ audit verify separ.duckdb`",
+    no_args_is_help=True,
+)
+appeal_app = typer.Typer(
+    help="Appeals against restrictions: file, review, list. "
+    "Example: `separ appeal list separ.duckdb --status open`",
+    no_args_is_help=True,
+)
+app.add_typer(audit_app, name="audit")
+app.add_typer(appeal_app, name="appeal")
+
+
+def _when(text: str | None, what: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise ParameterError(f"{what}: {text!r} is not an ISO 8601 time") from None
+
+
+@audit_app.command("verify")
+def audit_verify(
+    workspace: WorkspaceArg,
+    anchor: Annotated[
+        str | None, typer.Option("--anchor", help="A SEQ:HASH head kept elsewhere, to check.")
+    ] = None,
+) -> None:
+    """Check that no audit entry was edited, removed or reordered (exit 1 if one was).
+
+    Example: `separ audit verify separ.duckdb`
+    """
+    from separ.decisions.audit import head, verify
+    from separ.workspace import Workspace
+
+    with Workspace(workspace, read_only=True) as ws:
+        result = verify(ws, anchor=anchor)
+        top = head(ws)
+    out.print(result.message)
+    out.print(f"head: {top}")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("show")
+def audit_show(
+    workspace: WorkspaceArg,
+    account: Annotated[str | None, typer.Option("--account", help="Entries about it.")] = None,
+    actor: Annotated[str | None, typer.Option("--actor", help="Entries by this actor.")] = None,
+    action: Annotated[str | None, typer.Option("--action", help="e.g. gate, appeal.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="ISO 8601 time.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="ISO 8601 time.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Show audit entries, filtered by account, actor, action and time.
+
+    Example: `separ audit show separ.duckdb --account 1000042`
+    """
+    import json
+
+    from separ.decisions.audit import show
+    from separ.workspace import Workspace
+
+    with Workspace(workspace, read_only=True) as ws:
+        entries = show(
+            ws,
+            account,
+            actor,
+            _when(since, "--since"),
+            _when(until, "--until"),
+            action=action,
+            limit=limit,
+        )
+    if as_json:
+        out.print_json(json.dumps([e.as_json() for e in entries], default=str))
+        return
+    for entry in entries:
+        out.print(entry.line(), markup=False)
+
+
+@appeal_app.command("file")
+def appeal_file(
+    workspace: WorkspaceArg,
+    action_id: Annotated[str, typer.Argument(help="The restriction appealed.")],
+    statement: Annotated[str, typer.Option("--statement", help="The appellant's words.")],
+    at: Annotated[str | None, typer.Option("--at", help="When (ISO 8601; default now).")] = None,
+) -> None:
+    """File an appeal against a restriction.
+
+    Example: `separ appeal file separ.duckdb 9001 --statement "I was reported by a brigade"`
+    """
+    from separ.decisions.appeals import file_appeal
+    from separ.workspace import Workspace
+
+    with Workspace(workspace) as ws:
+        appeal = file_appeal(ws, action_id, statement, _when(at, "--at"))
+    out.print(f"appeal {appeal.appeal_id} filed against action {appeal.action_id}")
+
+
+@appeal_app.command("review")
+def appeal_review(
+    workspace: WorkspaceArg,
+    appeal_id: Annotated[str, typer.Argument(help="The appeal to decide.")],
+    reviewer: Annotated[
+        str, typer.Option("--reviewer", help="Who decides (not the original decider).")
+    ],
+    outcome: Annotated[str, typer.Option("--outcome", help="upheld or overturned.")],
+    reasons: Annotated[str, typer.Option("--reasons", help="Why, in plain words.")],
+    at: Annotated[str | None, typer.Option("--at", help="When (ISO 8601; default now).")] = None,
+) -> None:
+    """Decide an appeal; an overturn restores the account, and the restore then sticks
+    against automation.
+
+    Example: `separ appeal review separ.duckdb ap-1a2b3c --reviewer mod-7 --outcome overturned --reasons "brigaded reports"`
+    """
+    from separ.decisions.appeals import review_appeal
+    from separ.workspace import Workspace
+
+    if outcome not in ("upheld", "overturned"):
+        raise ParameterError(f"--outcome must be upheld or overturned, not {outcome!r}")
+    with Workspace(workspace) as ws:
+        review = review_appeal(ws, appeal_id, reviewer, outcome, reasons, _when(at, "--at"))  # type: ignore[arg-type]
+    hours = review.appeal.hours_to_decision
+    out.print(
+        f"appeal {appeal_id}: {review.outcome}"
+        + (f" after {hours:.1f} h" if hours is not None else "")
+        + (
+            f"; account restored (action {review.restore_action_id})"
+            if review.restore_action_id
+            else ""
+        )
+    )
+
+
+@appeal_app.command("list")
+def appeal_list(
+    workspace: WorkspaceArg,
+    status: Annotated[
+        str | None, typer.Option("--status", help="open, upheld or overturned.")
+    ] = None,
+    account: Annotated[str | None, typer.Option("--account", help="Appeals about it.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """List appeals with their status and time to decision.
+
+    Example: `separ appeal list separ.duckdb --status open`
+    """
+    import json
+    from dataclasses import asdict
+
+    from separ.decisions.appeals import list_appeals
+    from separ.workspace import Workspace
+
+    with Workspace(workspace, read_only=True) as ws:
+        found = list_appeals(ws, status, account=account)
+    if as_json:
+        out.print_json(json.dumps([asdict(a) for a in found], default=str))
+        return
+    table = Table(
+        "appeal", "action", "account", "filed", "status", "hours", title=f"{len(found)} appeals"
+    )
+    for a in found:
+        hours = a.hours_to_decision
+        table.add_row(
+            a.appeal_id,
+            a.action_id,
+            str(a.account_id),
+            str(a.filed_at),
+            a.status,
+            f"{hours:.1f}" if hours is not None else "",
+        )
+    out.print(table)
+
+
+@app.command()
+def notice(
+    workspace: WorkspaceArg,
+    action_id: Annotated[str, typer.Argument(help="The restriction to notify.")],
+    lang: Annotated[str, typer.Option("--lang", help="en or fa (Persian, right to left).")] = "en",
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write it as an HTML page.")
+    ] = None,
+) -> None:
+    """Write the notice of a restriction to the person affected: the rule, what was found,
+    whether automation was involved, when it ends, how to appeal.
+
+    Example: `separ notice separ.duckdb 9001 --lang fa`
+    """
+    from separ.decisions.notices import write_notice
+    from separ.workspace import Workspace
+
+    if lang not in ("en", "fa"):
+        raise ParameterError(f"--lang must be en or fa, not {lang!r}")
+    with Workspace(workspace) as ws:
+        written = write_notice(ws, action_id, lang)
+    if html is not None:
+        html.write_text(written.html(), encoding="utf-8")
+    out.print(written.body, markup=False)
+
+
+@app.command("export-sor")
+def export_sor(
+    workspace: WorkspaceArg,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder for the sor-NNNNN.json batches.")
+    ],
+    prefix: Annotated[str, typer.Option("--prefix", help="Start of every puid.")] = "separ-action",
+    trusted_flagger: Annotated[
+        list[str] | None,
+        typer.Option("--trusted-flagger", help="Reporter id of a trusted flagger (repeatable)."),
+    ] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=100)] = 100,
+) -> None:
+    """Write EU DSA Transparency Database statements of reasons (v1 API) for every
+    restriction, validated against the schema kept in the project, in batches of 100.
+
+    Example: `separ export-sor separ.duckdb -o out/sor`
+    """
+    from separ.exports.sor import export_sor as write
+    from separ.workspace import Workspace
+
+    with Workspace(workspace) as ws:
+        files = write(
+            ws,
+            output,
+            batch_size=batch_size,
+            prefix=prefix,
+            trusted_flaggers=tuple(trusted_flagger or ()),
+        )
+    out.print(f"{len(files)} batch file(s) in {output}")
+
+
+@app.command()
+def disclose(
+    workspace: WorkspaceArg,
+    campaign_id: Annotated[str, typer.Argument(help="The campaign taken down (c-...).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the CSV files.")],
+    salt_file: Annotated[
+        Path,
+        typer.Option(
+            "--salt-file", exists=True, dir_okay=False, help="A file holding the secret salt."
+        ),
+    ],
+    threshold: Annotated[
+        int,
+        typer.Option("--threshold", min=0, help="Accounts below this many followers are hashed."),
+    ] = 5000,
+) -> None:
+    """Write the disclosure archive of a campaign taken down, in the Twitter
+    information-operations format (users and tweets CSV), with accounts under the
+    follower threshold pseudonymised by salted hashes (the salt is never written).
+
+    Example: `separ disclose separ.duckdb c-1a2b3c4d5e -o out/disclosure --salt-file salt.txt`
+    """
+    from separ.exports.disclosure import export_disclosure
+    from separ.workspace import Workspace
+
+    salt = salt_file.read_text(encoding="utf-8").strip()
+    with Workspace(workspace) as ws:
+        users, tweets = export_disclosure(ws, campaign_id, output, salt, threshold=threshold)
+    out.print(f"users: {users}\ntweets: {tweets}")
 
 
 @app.command()

@@ -151,6 +151,7 @@ class Workspace:
         migrate_to: int = SCHEMA_VERSION,
     ) -> None:
         self.path = resolve_path(path)
+        self._depth = 0
         if read_only and not self.path.exists():
             raise WorkspaceError(f"{self.path}: no such workspace (run 'separ ingest' first)")
         try:
@@ -192,7 +193,12 @@ class Workspace:
     def schema_version(self) -> int:
         if not self._has_table("meta"):
             return 0
-        row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        row = next(
+            iter(
+                self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+            ),
+            None,
+        )
         return int(row[0]) if row else 0
 
     def _migrate(self, target: int) -> None:
@@ -225,7 +231,9 @@ class Workspace:
                     )
 
     def meta(self, key: str) -> str | None:
-        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        row = next(
+            iter(self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()), None
+        )
         return None if row is None else str(row[0])
 
     def _set_meta(self, key: str, value: str) -> None:
@@ -237,18 +245,34 @@ class Workspace:
     # -- helpers -----------------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        """One transaction; nested uses join the outer one (DuckDB has no savepoints)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
         self.con.execute("BEGIN TRANSACTION")
+        self._depth = 1
         try:
             yield
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
+        finally:
+            self._depth = 0
         self.con.execute("COMMIT")
 
     def _has_table(self, name: str) -> bool:
-        row = self.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-        ).fetchone()
+        row = next(
+            iter(
+                self.con.execute(
+                    "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+                ).fetchall()
+            ),
+            None,
+        )
         return bool(row and row[0])
 
     def columns(self, table: str) -> list[str]:
@@ -260,7 +284,7 @@ class Workspace:
         return [r[0] for r in rows]
 
     def count(self, table: str) -> int:
-        row = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        row = next(iter(self.con.execute(f"SELECT count(*) FROM {table}").fetchall()), None)
         return int(row[0]) if row else 0
 
     def counts(self) -> dict[str, int]:

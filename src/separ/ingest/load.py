@@ -578,8 +578,8 @@ class Loader:
         counts.loaded += self.ws.count(spec.name) - before
 
     def _scalar(self, query: str) -> int:
-        row = self.con.execute(query).fetchone()
-        return int(row[0]) if row and row[0] is not None else 0
+        rows = self.con.execute(query).fetchall()
+        return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
 
 def _as_text(name: str, typ: pa.DataType) -> str:

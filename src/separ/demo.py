@@ -15,6 +15,8 @@ from rich.console import Console
 from rich.table import Table
 
 from separ.campaigns import Campaign, build_campaigns
+from separ.decisions.gate import replay, simulated_truth
+from separ.decisions.notices import write_notice
 from separ.detectors import DETECTORS, Finding, build, run_detectors
 from separ.exports.dossier import most_attacked_target, write_dossier
 from separ.ingest import IngestReport, ingest
@@ -35,6 +37,8 @@ class DemoResult:
     findings: list[Finding] = field(default_factory=list)
     campaigns: list[Campaign] = field(default_factory=list)
     dossier: Path | None = None
+    replay: str = ""
+    notice: Path | None = None
 
 
 def run_demo(folder: Path, *, scale: float = 0.1, seed: int = 7) -> DemoResult:
@@ -53,6 +57,8 @@ def run_demo(folder: Path, *, scale: float = 0.1, seed: int = 7) -> DemoResult:
         campaigns = build_campaigns(ws)
         target = most_attacked_target(ws)
         dossier = write_dossier(ws, target, folder / "dossier")[0] if target else None
+        replayed = replay(ws, *simulated_truth(data / "truth")).summary()
+        notice = _one_notice(ws, folder)
         counts = ws.counts()
         verbs = dict(ws.sql("SELECT verb, count(*) FROM activity GROUP BY 1 ORDER BY 2 DESC"))
         moderation = [
@@ -63,8 +69,33 @@ def run_demo(folder: Path, *, scale: float = 0.1, seed: int = 7) -> DemoResult:
         ]
     truth = json.loads((data / "truth" / "scenario.json").read_text(encoding="utf-8"))
     return DemoResult(
-        folder, data, db, report, counts, verbs, truth, moderation, findings, campaigns, dossier
+        folder,
+        data,
+        db,
+        report,
+        counts,
+        verbs,
+        truth,
+        moderation,
+        findings,
+        campaigns,
+        dossier,
+        replayed,
+        notice,
     )
+
+
+def _one_notice(ws: Workspace, folder: Path) -> Path | None:
+    """The Persian notice of the first suspension in the data, as an HTML page."""
+    rows = ws.sql(
+        "SELECT action_id FROM actions WHERE action = 'suspend' ORDER BY created_at, action_id "
+        "LIMIT 1"
+    )
+    if not rows:
+        return None
+    path = folder / "notice-fa.html"
+    path.write_text(write_notice(ws, str(rows[0][0]), "fa").html(), encoding="utf-8")
+    return path
 
 
 def print_demo(result: DemoResult, console: Console) -> None:
@@ -104,6 +135,10 @@ def print_demo(result: DemoResult, console: Console) -> None:
     if result.campaigns:
         first = result.campaigns[0].campaign_id
         console.print(f"evidence trail of a campaign: separ explain {result.workspace} {first}")
+    if result.replay:
+        console.print(f"[bold]the moderation replayed through the gate:[/] {result.replay}")
+    if result.notice:
+        console.print(f"a notice (Persian): {result.notice}")
     if result.dossier:
         console.print(f"dossier of the most-attacked target: {result.dossier}")
     console.print(f"simulated data (native format + truth/): {result.data}")

@@ -758,6 +758,154 @@ def notice(
     out.print(written.body, markup=False)
 
 
+rabat_app = typer.Typer(
+    help="Rabat Plan assessments of content restricted as incitement: record, show. "
+    "Example: `separ rabat show separ.duckdb`",
+    no_args_is_help=True,
+)
+app.add_typer(rabat_app, name="rabat")
+
+
+@app.command()
+def waves(
+    workspace: WorkspaceArg,
+    alpha: Annotated[float, typer.Option("--alpha", help="False-discovery rate.")] = 0.05,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Enforcement waves: spikes in restrictions of a community (language, country,
+    protected register) against its own baseline, and what drove each.
+
+    Example: `separ waves separ.duckdb`
+    """
+    import json
+
+    from separ.monitors.waves import enforcement_waves
+    from separ.workspace import Workspace
+
+    with Workspace(workspace, read_only=True) as ws:
+        found = enforcement_waves(ws, alpha=alpha)
+    if as_json:
+        out.print_json(json.dumps([w.as_json() for w in found], default=str))
+        return
+    out.print(f"{len(found)} enforcement wave(s)")
+    for w in found:
+        out.print(f"- {w.summary}", markup=False)
+        out.print(f"  driven by: {w.driver}", markup=False)
+
+
+@app.command()
+def moderators(
+    workspace: WorkspaceArg,
+    alpha: Annotated[float, typer.Option("--alpha", help="False-discovery rate.")] = 0.05,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Moderator audit: moderators whose restrictions fall on protected accounts or
+    brigade targets, or are overturned, far more than their peers' (Fisher, BH).
+
+    Example: `separ moderators separ.duckdb`
+    """
+    import json
+
+    from separ.monitors.moderators import moderator_audit
+    from separ.workspace import Workspace
+
+    with Workspace(workspace, read_only=True) as ws:
+        flags = moderator_audit(ws, alpha=alpha)
+    if as_json:
+        out.print_json(json.dumps([f.as_json() for f in flags], default=str))
+        return
+    out.print(f"{len(flags)} flag(s)")
+    for f in flags:
+        out.print(f"- {f.summary}", markup=False)
+
+
+@rabat_app.command("record")
+def rabat_record(
+    workspace: WorkspaceArg,
+    action: Annotated[str, typer.Option("--action", help="The restriction assessed.")],
+    assessor: Annotated[str, typer.Option("--assessor", help="Who assessed it.")],
+    factors: Annotated[
+        Path,
+        typer.Option(
+            "--factors",
+            exists=True,
+            dir_okay=False,
+            help="JSON: the six factors, each {rating: met|partly_met|not_met, rationale}.",
+        ),
+    ],
+    decision: Annotated[str | None, typer.Option("--decision", help="The gate decision.")] = None,
+) -> None:
+    """Record a Rabat Plan assessment (context, speaker, intent, content and form, extent,
+    likelihood) of a restriction; the threshold outcome follows from the ratings.
+
+    Example: `separ rabat record separ.duckdb --action 9001 --assessor rev-2 --factors rabat.json`
+    """
+    import json
+
+    from separ.decisions.rabat import record_assessment
+    from separ.workspace import Workspace
+
+    try:
+        given = json.loads(factors.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ParameterError(f"{factors}: not JSON: {exc}") from None
+    with Workspace(workspace) as ws:
+        done = record_assessment(ws, action, assessor=assessor, factors=given, decision_id=decision)
+    out.print(f"assessment {done.assessment_id}: {done.outcome}")
+
+
+@rabat_app.command("show")
+def rabat_show(
+    workspace: WorkspaceArg,
+    action: Annotated[str | None, typer.Option("--action", help="Only this restriction.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Show recorded Rabat Plan assessments.
+
+    Example: `separ rabat show separ.duckdb --action 9001`
+    """
+    import json
+
+    from separ.decisions.rabat import assessments
+    from separ.workspace import Workspace
+
+    with Workspace(workspace, read_only=True) as ws:
+        found = assessments(ws, action)
+    if as_json:
+        out.print_json(json.dumps([a.as_json() for a in found], default=str))
+        return
+    table = Table(
+        "assessment", "action", "outcome", "assessor", "when", title=f"{len(found)} assessments"
+    )
+    for a in found:
+        table.add_row(a.assessment_id, a.action_id, a.outcome, a.assessor, str(a.created_at))
+    out.print(table)
+
+
+@app.command()
+def transparency(
+    workspace: WorkspaceArg,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the report.")],
+    since: Annotated[str | None, typer.Option("--since", help="ISO 8601 time.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="ISO 8601 time.")] = None,
+) -> None:
+    """Write the Santa Clara Principles transparency report: restrictions by policy,
+    trigger, automation, language and country; appeals and their outcomes; reinstatements;
+    Rabat assessments — an offline HTML page plus CSV and JSON.
+
+    Example: `separ transparency separ.duckdb -o out/transparency`
+    """
+    from separ.exports.transparency import write_transparency
+    from separ.workspace import Workspace
+
+    with Workspace(workspace, read_only=True) as ws:
+        files = write_transparency(
+            ws, output, since=_when(since, "--since"), until=_when(until, "--until")
+        )
+    for path in files:
+        out.print(str(path))
+
+
 @app.command("export-sor")
 def export_sor(
     workspace: WorkspaceArg,

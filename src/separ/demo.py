@@ -19,6 +19,7 @@ from separ.decisions.gate import replay, simulated_truth
 from separ.decisions.notices import write_notice
 from separ.detectors import DETECTORS, Finding, build, run_detectors
 from separ.exports.dossier import most_attacked_target, write_dossier
+from separ.exports.transparency import write_transparency
 from separ.ingest import IngestReport, ingest
 from separ.simulate import simulate
 from separ.workspace import Workspace
@@ -39,6 +40,7 @@ class DemoResult:
     dossier: Path | None = None
     replay: str = ""
     notice: Path | None = None
+    transparency: Path | None = None
 
 
 def run_demo(folder: Path, *, scale: float = 0.1, seed: int = 7) -> DemoResult:
@@ -59,6 +61,7 @@ def run_demo(folder: Path, *, scale: float = 0.1, seed: int = 7) -> DemoResult:
         dossier = write_dossier(ws, target, folder / "dossier")[0] if target else None
         replayed = replay(ws, *simulated_truth(data / "truth")).summary()
         notice = _one_notice(ws, folder)
+        report_files = write_transparency(ws, folder / "transparency")
         counts = ws.counts()
         verbs = dict(ws.sql("SELECT verb, count(*) FROM activity GROUP BY 1 ORDER BY 2 DESC"))
         moderation = [
@@ -82,6 +85,7 @@ def run_demo(folder: Path, *, scale: float = 0.1, seed: int = 7) -> DemoResult:
         dossier,
         replayed,
         notice,
+        next((p for p in report_files if p.suffix == ".html"), None),
     )
 
 
@@ -137,6 +141,8 @@ def print_demo(result: DemoResult, console: Console) -> None:
         console.print(f"evidence trail of a campaign: separ explain {result.workspace} {first}")
     if result.replay:
         console.print(f"[bold]the moderation replayed through the gate:[/] {result.replay}")
+    if result.transparency:
+        console.print(f"transparency report: {result.transparency}")
     if result.notice:
         console.print(f"a notice (Persian): {result.notice}")
     if result.dossier:

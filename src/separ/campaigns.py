@@ -21,6 +21,7 @@ from typing import Any
 
 import igraph as ig
 import numpy as np
+import pyarrow as pa
 
 from separ.detectors.coaction import PHRASES, duration
 from separ.errors import ParameterError
@@ -54,9 +55,9 @@ def build_campaigns(
     accounts is a hub node tied to its accounts, so a cohort joins the campaign its
     members share, without a quadratic number of pair edges.
     """
-    every = ws.sql(
-        "SELECT verb, a, b, shared, expected, p, q, first_ts, last_ts, median_dt, objects, strong "
-        "FROM coaction_edges ORDER BY verb, a, b"
+    every = ws.sql(  # the objects lists stay in SQL: fetching them all is slow at scale
+        "SELECT verb, a, b, shared, expected, p, q, first_ts, last_ts, median_dt, "
+        "NULL AS objects, strong FROM coaction_edges ORDER BY verb, a, b"
     )
     groups_found = ws.sql(
         "SELECT finding_id, kind, accounts, significance, score, window_start, window_end, "
@@ -93,15 +94,53 @@ def build_campaigns(
         if sum(1 for i in m if i < len(names)) >= min_accounts
     ]
     _attach(groups, [e for e in every if not e[11]])
+    _prepare_members(ws, [a for g in groups for a in g])
     campaigns = []
     for accounts in groups:
         inside = set(accounts)
         own = [e for e in every if e[1] in inside and e[2] in inside]
         tied = [g for g in groups_found if len(inside.intersection(g[2])) >= min_accounts]
+        ws.con.register("_camp_in", pa.table({"account": pa.array(accounts, pa.string())}))
+        try:
+            ws.con.execute("CREATE OR REPLACE TEMP TABLE _camp_members AS SELECT * FROM _camp_in")
+        finally:
+            ws.con.unregister("_camp_in")
         campaigns.append(_campaign(ws, accounts, own, tied))
+    for temp in ("_camp_members", "_camp_acted", "_camp_amplified"):
+        ws.con.execute(f"DROP TABLE IF EXISTS {temp}")
     campaigns.sort(key=lambda c: (-len(c.accounts), c.campaign_id))
     _store(ws, campaigns)
     return campaigns
+
+
+def _prepare_members(ws: Workspace, members: list[str]) -> None:
+    """What every campaign's targets and hints need, in one pass over the big tables:
+    ``_camp_acted(actor, target)`` (follows, reports, mentions, replies of campaign
+    members) and ``_camp_amplified(account, author)`` (their reposts and quotes of
+    affiliated accounts' posts)."""
+    ws.con.register("_camp_in", pa.table({"account": pa.array(members, pa.string())}))
+    try:
+        ws.con.execute("CREATE OR REPLACE TEMP TABLE _camp_all AS SELECT DISTINCT * FROM _camp_in")
+    finally:
+        ws.con.unregister("_camp_in")
+    ws.con.execute(
+        """CREATE OR REPLACE TEMP TABLE _camp_acted AS
+        SELECT actor, object AS target FROM activity
+        WHERE verb IN ('follow', 'report', 'mention') AND actor IN (SELECT account FROM _camp_all)
+        UNION ALL
+        SELECT account_id, ref_account_id FROM posts
+        WHERE kind = 'reply' AND ref_account_id IS NOT NULL
+          AND account_id IN (SELECT account FROM _camp_all)"""
+    )
+    ws.con.execute(
+        """CREATE OR REPLACE TEMP TABLE _camp_amplified AS
+        SELECT p.account_id AS account, r.account_id AS author FROM posts p
+        JOIN (SELECT post_id, account_id FROM posts WHERE account_id IN (
+                  SELECT account_id FROM registers WHERE register = 'affiliated')) r
+          ON r.post_id = p.ref_post_id
+        WHERE p.kind IN ('repost', 'quote') AND p.account_id IN (SELECT account FROM _camp_all)"""
+    )
+    ws.con.execute("DROP TABLE _camp_all")
 
 
 def _weight(p: float | None) -> float:
@@ -143,19 +182,24 @@ def _campaign(
     if edges:
         top = (strong or Counter(e[0] for e in edges)).most_common(1)[0][0]
         top_edges = [e for e in edges if e[0] == top and (e[11] or not strong)]
-        objects = {o for e in top_edges for o in e[10]}
+        objects = ws.sql(
+            "SELECT count(DISTINCT o) FROM (SELECT unnest(objects) AS o FROM coaction_edges "
+            "WHERE verb = ? AND (strong OR NOT ?) AND a IN (SELECT account FROM _camp_members) "
+            "AND b IN (SELECT account FROM _camp_members))",
+            [top, bool(strong)],
+        )[0][0]
         shared = float(np.median([e[3] for e in top_edges]))
         expected = float(np.median([e[4] for e in top_edges]))
         gap = float(np.median([e[9] for e in top_edges]))
         summary = (
             f"{len(accounts)} accounts {PHRASES.get(top, 'acted on the same objects')} "
-            f"({len(objects)} in all, median gap {duration(gap)}), each linked pair sharing a "
+            f"({objects} in all, median gap {duration(gap)}), each linked pair sharing a "
             f"median {shared:.0f} where chance predicts {expected:.2g}"
         )
     else:
         largest = max(tied, key=lambda g: (len(set(accounts).intersection(g[2])), g[0]))
         summary = f"{len(accounts)} accounts, {largest[7][0].lower()}{largest[7][1:]}"
-    created = _creation_burst(ws, accounts)
+    created = _creation_burst(ws, len(accounts))
     if created:
         summary += f"; {created}"
     if len(layers) > 1:
@@ -163,9 +207,8 @@ def _campaign(
     findings = [
         r[0]
         for r in ws.sql(
-            "SELECT finding_id FROM findings WHERE len(list_intersect(accounts, ?)) > 0 "
-            "ORDER BY finding_id",
-            [accounts],
+            "SELECT DISTINCT f.finding_id FROM (SELECT finding_id, unnest(accounts) AS account "
+            "FROM findings) f JOIN _camp_members USING (account) ORDER BY 1"
         )
     ]
     starts = [e[7] for e in edges] + [g[5] for g in tied if g[5] is not None]
@@ -177,23 +220,22 @@ def _campaign(
     return Campaign(
         campaign_id=f"c-{key}",
         accounts=accounts,
-        targets=_targets(ws, accounts),
+        targets=_targets(ws, set(accounts)),
         layers=dict(sorted(layers.items())),
         findings=findings,
         window=window,
         score=score,
         summary=summary,
-        hints=_hints(ws, accounts),
+        hints=_hints(ws),
     )
 
 
-def _creation_burst(ws: Workspace, accounts: list[str]) -> str:
-    """'120 were created 3–5 March 2026' when at least half the accounts were created
-    within a week of each other; else ''."""
+def _creation_burst(ws: Workspace, size: int) -> str:
+    """'120 were created 3–5 March 2026' when at least half the campaign's ``size``
+    accounts (table ``_camp_members``) were created within a week of each other; else ''."""
     rows = ws.sql(
-        "SELECT created_at FROM accounts WHERE account_id IN (SELECT unnest(?)) "
-        "AND created_at IS NOT NULL ORDER BY created_at",
-        [accounts],
+        "SELECT created_at FROM accounts WHERE account_id IN (SELECT account FROM _camp_members) "
+        "AND created_at IS NOT NULL ORDER BY created_at"
     )
     times = [r[0] for r in rows]
     best, first, last = 0, None, None
@@ -203,46 +245,39 @@ def _creation_burst(ws: Workspace, accounts: list[str]) -> str:
             j += 1
         if i - j + 1 > best:
             best, first, last = i - j + 1, times[j], t
-    if best * 2 < len(accounts) or best < 3 or first is None or last is None:
+    if best * 2 < size or best < 3 or first is None or last is None:
         return ""
     if first.date() == last.date():
         return f"{best} were created on {first:%-d %B %Y}"
     return f"{best} were created {first:%-d %B %Y} to {last:%-d %B %Y}"
 
 
-def _targets(ws: Workspace, accounts: list[str]) -> list[str]:
-    """Accounts that several members followed, reported, mentioned or replied to."""
+def _targets(ws: Workspace, accounts: set[str]) -> list[str]:
+    """Accounts that several members (table ``_camp_members``) followed, reported,
+    mentioned or replied to."""
     rows = ws.sql(
-        """WITH acted AS (
-            SELECT actor, object AS target FROM activity
-            WHERE verb IN ('follow', 'report', 'mention') AND actor IN (SELECT unnest(?))
-            UNION ALL
-            SELECT account_id, ref_account_id FROM posts
-            WHERE kind = 'reply' AND ref_account_id IS NOT NULL AND account_id IN (SELECT unnest(?)))
-        SELECT target, count(DISTINCT actor) AS n FROM acted GROUP BY target
+        """SELECT target, count(DISTINCT actor) AS n FROM _camp_acted
+        WHERE actor IN (SELECT account FROM _camp_members) GROUP BY target
         HAVING count(DISTINCT actor) >= greatest(3, ? * 0.25)
         ORDER BY n DESC, target LIMIT 50""",
-        [accounts, accounts, len(accounts)],
+        [len(accounts)],
     )
     return [r[0] for r in rows if r[0] not in accounts]
 
 
-def _hints(ws: Workspace, accounts: list[str]) -> dict[str, Any]:
+def _hints(ws: Workspace) -> dict[str, Any]:
+    """Attribution hints for the campaign in ``_camp_members``."""
     affiliated = [
         r[0]
         for r in ws.sql(
-            "SELECT account_id FROM registers WHERE register = 'affiliated' "
-            "AND account_id IN (SELECT unnest(?)) ORDER BY 1",
-            [accounts],
+            "SELECT DISTINCT account_id FROM registers WHERE register = 'affiliated' "
+            "AND account_id IN (SELECT account FROM _camp_members) ORDER BY 1"
         )
     ]
     amplified = ws.sql(
-        """SELECT r.account_id, count(*) AS n FROM posts p
-        JOIN posts r ON r.post_id = p.ref_post_id
-        JOIN registers g ON g.account_id = r.account_id AND g.register = 'affiliated'
-        WHERE p.kind IN ('repost', 'quote') AND p.account_id IN (SELECT unnest(?))
-        GROUP BY 1 ORDER BY n DESC, 1 LIMIT 20""",
-        [accounts],
+        """SELECT author, count(*) AS n FROM _camp_amplified
+        WHERE account IN (SELECT account FROM _camp_members)
+        GROUP BY 1 ORDER BY n DESC, 1 LIMIT 20"""
     )
     return {
         "affiliated_members": affiliated,

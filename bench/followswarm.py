@@ -23,9 +23,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from separ.activity import build_activity
 from separ.detectors.base import Finding
 from separ.detectors.followswarm import FollowSwarm
+from separ.followmap import to_rank_only
 from separ.ingest import ingest
 from separ.simulate import simulate
 from separ.workspace import Workspace
@@ -44,19 +44,6 @@ def prepare(name: str, seed: int, scale: float, reuse: bool) -> Path:
     with Workspace(folder / "base.duckdb") as ws:
         ingest(ws, folder / "data")
     return folder
-
-
-def to_rank_only(ws: Workspace) -> None:
-    """Keep only the order of each account's followers, as follower-list collectors do."""
-    ws.con.execute(
-        """UPDATE follows SET rank = o.r FROM (
-            SELECT follower_id, followee_id, row_number() OVER (
-                PARTITION BY followee_id ORDER BY created_at, follower_id) - 1 AS r
-            FROM follows) o
-        WHERE follows.follower_id = o.follower_id AND follows.followee_id = o.followee_id"""
-    )
-    ws.con.execute("UPDATE follows SET created_at = NULL")
-    build_activity(ws)
 
 
 def detect(folder: Path, mode: str) -> tuple[list[Finding], float, int]:

@@ -4,9 +4,7 @@ without times, a self-contained offline page, and the page rendered in headless 
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import importlib
 import io
 import json
 import re
@@ -18,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from separ.activity import build_activity
 from separ.campaigns import build_campaigns
 from separ.detectors import DETECTORS, build, run_detectors
 from separ.errors import ParameterError
@@ -32,12 +29,9 @@ from separ.exports.dossier import (
     resolve_target,
     write_dossier,
 )
+from separ.followmap import to_rank_only
 from separ.workspace import Workspace
 from tests.conftest import fresh, roles
-
-for _module in ("followswarm", "brigade", "replyswarm", "images"):
-    with contextlib.suppress(ImportError):  # detectors register themselves when present
-        importlib.import_module(f"separ.detectors.{_module}")
 
 CHROMIUM = Path("/usr/bin/chromium")
 BROWSER_ARGS = [
@@ -216,15 +210,7 @@ def test_follow_order_without_times(scenario: Path, detected: Path, tmp_path: Pa
     shutil.copy(detected, path)
     with Workspace(path) as ws:
         target = most_attacked_target(ws)
-        ws.con.execute(
-            """UPDATE follows SET rank = o.r FROM (
-                SELECT follower_id, followee_id, row_number() OVER (
-                    PARTITION BY followee_id ORDER BY created_at, follower_id) - 1 AS r
-                FROM follows) o
-            WHERE follows.follower_id = o.follower_id AND follows.followee_id = o.followee_id"""
-        )
-        ws.con.execute("UPDATE follows SET created_at = NULL")
-        build_activity(ws)
+        to_rank_only(ws)
         assert target is not None
         d = build_dossier(ws, target)
     followers = d["sections"]["followers"]

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from separ.activity import build_activity
 from separ.detectors import build, run_detectors
 from separ.detectors.base import Finding
 from separ.detectors.followswarm import FollowSwarm
-from separ.followmap import follower_map
+from separ.followmap import follower_map, to_rank_only
 from separ.ingest import ingest
 from separ.simulate import simulate
 from separ.workspace import Workspace
@@ -51,19 +50,6 @@ def quality(
         "at_risk": hit["at_risk"],
         "at_risk_rate": hit["at_risk"] / sum(r == "at_risk" for r in role.values()),
     }
-
-
-def to_rank_only(ws: Workspace) -> None:
-    """Keep only the order of each account's followers, as follower-list collectors do."""
-    ws.con.execute(
-        """UPDATE follows SET rank = o.r FROM (
-            SELECT follower_id, followee_id, row_number() OVER (
-                PARTITION BY followee_id ORDER BY created_at, follower_id) - 1 AS r
-            FROM follows) o
-        WHERE follows.follower_id = o.follower_id AND follows.followee_id = o.followee_id"""
-    )
-    ws.con.execute("UPDATE follows SET created_at = NULL")
-    build_activity(ws)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-import separ.detectors.images  # noqa: F401  (registers the detector)
 from separ.detectors import build, run_detectors
 from separ.errors import InputError, ParameterError
 from separ.images import (

@@ -14,44 +14,10 @@ import pytest
 import separ
 from separ.errors import InputError
 from separ.ingest import ingest
-from separ.ingest.infoops import mention, parse_list
+from separ.ingest.infoops import TWEET_COLUMNS, mention, parse_list
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 IRAN = DATA / "iran_io" / "iran_io_subset_tweets.csv"
-
-TWEET_COLUMNS = [
-    "tweetid",
-    "userid",
-    "user_display_name",
-    "user_screen_name",
-    "user_reported_location",
-    "user_profile_description",
-    "user_profile_url",
-    "follower_count",
-    "following_count",
-    "account_creation_date",
-    "account_language",
-    "tweet_language",
-    "tweet_text",
-    "tweet_time",
-    "tweet_client_name",
-    "in_reply_to_userid",
-    "in_reply_to_tweetid",
-    "quoted_tweet_tweetid",
-    "is_retweet",
-    "retweet_userid",
-    "retweet_tweetid",
-    "latitude",
-    "longitude",
-    "quote_count",
-    "reply_count",
-    "like_count",
-    "retweet_count",
-    "hashtags",
-    "urls",
-    "user_mentions",
-    "poll_choices",
-]
 
 
 def real() -> Path:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-import separ.detectors.replyswarm  # noqa: F401  (registers reply_swarm)
 from separ.activity import build_activity
 from separ.detectors import build, run_detectors
 from separ.detectors.base import Finding

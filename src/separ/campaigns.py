@@ -95,17 +95,18 @@ def build_campaigns(
     ]
     _attach(groups, [e for e in every if not e[11]])
     _prepare_members(ws, [a for g in groups for a in g])
+    group_of = {a: i for i, g in enumerate(groups) for a in g}
+    own: list[list[tuple[Any, ...]]] = [[] for _ in groups]
+    for e in every:  # each edge to the campaign holding both its accounts, if one does
+        i = group_of.get(e[1])
+        if i is not None and group_of.get(e[2]) == i:
+            own[i].append(e)
     campaigns = []
-    for accounts in groups:
+    for i, accounts in enumerate(groups):
         inside = set(accounts)
-        own = [e for e in every if e[1] in inside and e[2] in inside]
         tied = [g for g in groups_found if len(inside.intersection(g[2])) >= min_accounts]
-        ws.con.register("_camp_in", pa.table({"account": pa.array(accounts, pa.string())}))
-        try:
-            ws.con.execute("CREATE OR REPLACE TEMP TABLE _camp_members AS SELECT * FROM _camp_in")
-        finally:
-            ws.con.unregister("_camp_in")
-        campaigns.append(_campaign(ws, accounts, own, tied))
+        _account_table(ws, "_camp_members", accounts)
+        campaigns.append(_campaign(ws, accounts, own[i], tied))
     for temp in ("_camp_members", "_camp_acted", "_camp_amplified"):
         ws.con.execute(f"DROP TABLE IF EXISTS {temp}")
     campaigns.sort(key=lambda c: (-len(c.accounts), c.campaign_id))
@@ -118,11 +119,7 @@ def _prepare_members(ws: Workspace, members: list[str]) -> None:
     ``_camp_acted(actor, target)`` (follows, reports, mentions, replies of campaign
     members) and ``_camp_amplified(account, author)`` (their reposts and quotes of
     affiliated accounts' posts)."""
-    ws.con.register("_camp_in", pa.table({"account": pa.array(members, pa.string())}))
-    try:
-        ws.con.execute("CREATE OR REPLACE TEMP TABLE _camp_all AS SELECT DISTINCT * FROM _camp_in")
-    finally:
-        ws.con.unregister("_camp_in")
+    _account_table(ws, "_camp_all", sorted(set(members)))
     ws.con.execute(
         """CREATE OR REPLACE TEMP TABLE _camp_acted AS
         SELECT actor, object AS target FROM activity
@@ -141,6 +138,15 @@ def _prepare_members(ws: Workspace, members: list[str]) -> None:
         WHERE p.kind IN ('repost', 'quote') AND p.account_id IN (SELECT account FROM _camp_all)"""
     )
     ws.con.execute("DROP TABLE _camp_all")
+
+
+def _account_table(ws: Workspace, name: str, accounts: list[str]) -> None:
+    """(Re)create temp table ``name(account)`` holding ``accounts``."""
+    ws.con.register("_camp_in", pa.table({"account": pa.array(accounts, pa.string())}))
+    try:
+        ws.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _camp_in")
+    finally:
+        ws.con.unregister("_camp_in")
 
 
 def _weight(p: float | None) -> float:

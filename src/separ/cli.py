@@ -5,12 +5,13 @@ Errors a user can fix are one line on stderr and a non-zero exit (see ``separ.er
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -38,6 +39,24 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    """The JSON object in ``path`` (``-``: standard input); one clear error otherwise."""
+    text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ParameterError(f"{path}: not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ParameterError(f"{path}: expected a JSON object")
+    return value
+
+
+def _print_json(value: object) -> None:
+    """Print ``value`` as JSON (times and other values as their text)."""
+    out.print_json(json.dumps(value, default=str))
+
 
 WorkspaceArg = Annotated[
     Path,
@@ -259,9 +278,7 @@ def detect(
         status.update("clustering campaigns")
         found = build_campaigns(ws)
     if as_json:
-        import json
-
-        out.print_json(json.dumps([f.as_json() for f in findings], default=str))
+        _print_json([f.as_json() for f in findings])
         return
     title = f"{len(findings)} findings"
     table = Table("finding", "accounts", "score", "what happened", title=title)
@@ -286,9 +303,7 @@ def campaigns(
     with Workspace(workspace, read_only=True) as ws:
         found = load_campaigns(ws)
     if as_json:
-        import json
-
-        out.print_json(json.dumps([campaign_json(c) for c in found], default=str))
+        _print_json([campaign_json(c) for c in found])
         return
     title = f"{len(found)} campaigns"
     table = Table("campaign", "accounts", "targets", "layers", "what happened", title=title)
@@ -314,9 +329,7 @@ def explain(
     with Workspace(workspace, read_only=True) as ws:
         result = trail(ws, key)
     if as_json:
-        import json
-
-        out.print_json(json.dumps(result, default=str))
+        _print_json(result)
         return
     if "campaign" in result:
         c = result["campaign"]
@@ -362,7 +375,6 @@ def signals(
 
     Example: `separ signals separ.duckdb --account 1000042`
     """
-    import json
 
     from separ.signals import account_scores, explain_score
     from separ.workspace import Workspace
@@ -371,7 +383,7 @@ def signals(
         if account is not None:
             why = explain_score(ws, account)
             if as_json:
-                out.print_json(json.dumps({"summary": why.summary, **_asdict(why)}, default=str))
+                _print_json({"summary": why.summary, **_asdict(why)})
                 return
             out.print(why.summary)
             table = Table("feature", "value", "weight", "contribution", title="terms")
@@ -382,7 +394,7 @@ def signals(
         scores = account_scores(ws).sort_by([("score", "descending"), ("account_id", "ascending")])
     rows = scores.slice(0, top).to_pylist()
     if as_json:
-        out.print_json(json.dumps(rows, default=str))
+        _print_json(rows)
         return
     table = Table("account", "score", "top terms", title=f"{scores.num_rows:,} accounts scored")
     for r in rows:
@@ -485,20 +497,14 @@ def gate(
 
     Example: `separ gate separ.duckdb --account 1000042 --policy violent_speech --trigger report --reports 7001,7002`
     """
-    import json
-
     from separ.decisions.gate import gate as ask
     from separ.decisions.gate import gate_json
     from separ.workspace import Workspace
 
     with Workspace(workspace) as ws:
         if json_in is not None:
-            text = sys.stdin.read() if str(json_in) == "-" else json_in.read_text(encoding="utf-8")
-            try:
-                request = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise ParameterError(f"{json_in}: not JSON: {exc}") from None
-            out.print_json(json.dumps(gate_json(ws, request), default=str))
+            request = _read_json(json_in)
+            _print_json(gate_json(ws, request))
             return
         if not (account and policy and trigger):
             raise ParameterError("give --account, --policy and --trigger (or --json-in FILE)")
@@ -507,7 +513,7 @@ def gate(
             ws, account, policy, trigger, ids or None, proposed=proposed, automated=not human
         )
     if as_json:
-        out.print_json(json.dumps(answer.as_json(), default=str))
+        _print_json(answer.as_json())
         return
     out.print(f"[bold]{answer.outcome}[/] (decision {answer.decision_id})")
     for reason in answer.reasons:
@@ -536,7 +542,6 @@ def shield(
 
     Example: `separ shield separ.duckdb --target 1000042 --json`
     """
-    import json
 
     from separ.decisions.shield import ozone_events
     from separ.decisions.shield import shield as protect
@@ -548,9 +553,9 @@ def shield(
         if not created_by:
             raise ParameterError("--ozone needs --created-by DID (the labeler's account)")
         events = ozone_events(found, created_by, mute_hours=mute_hours)
-        out.print_json(json.dumps(events, default=str))
+        _print_json(events)
     elif as_json:
-        out.print_json(json.dumps(found.as_json(), default=str))
+        _print_json(found.as_json())
     else:
         out.print(found.summary)
 
@@ -616,7 +621,6 @@ def audit_show(
 
     Example: `separ audit show separ.duckdb --account 1000042`
     """
-    import json
 
     from separ.decisions.audit import show
     from separ.workspace import Workspace
@@ -632,7 +636,7 @@ def audit_show(
             limit=limit,
         )
     if as_json:
-        out.print_json(json.dumps([e.as_json() for e in entries], default=str))
+        _print_json([e.as_json() for e in entries])
         return
     for entry in entries:
         out.print(entry.line(), markup=False)
@@ -705,7 +709,6 @@ def appeal_list(
 
     Example: `separ appeal list separ.duckdb --status open`
     """
-    import json
     from dataclasses import asdict
 
     from separ.decisions.appeals import list_appeals
@@ -714,7 +717,7 @@ def appeal_list(
     with Workspace(workspace, read_only=True) as ws:
         found = list_appeals(ws, status, account=account)
     if as_json:
-        out.print_json(json.dumps([asdict(a) for a in found], default=str))
+        _print_json([asdict(a) for a in found])
         return
     table = Table(
         "appeal", "action", "account", "filed", "status", "hours", title=f"{len(found)} appeals"
@@ -777,7 +780,6 @@ def waves(
 
     Example: `separ waves separ.duckdb`
     """
-    import json
 
     from separ.monitors.waves import enforcement_waves
     from separ.workspace import Workspace
@@ -785,7 +787,7 @@ def waves(
     with Workspace(workspace, read_only=True) as ws:
         found = enforcement_waves(ws, alpha=alpha)
     if as_json:
-        out.print_json(json.dumps([w.as_json() for w in found], default=str))
+        _print_json([w.as_json() for w in found])
         return
     out.print(f"{len(found)} enforcement wave(s)")
     for w in found:
@@ -804,7 +806,6 @@ def moderators(
 
     Example: `separ moderators separ.duckdb`
     """
-    import json
 
     from separ.monitors.moderators import moderator_audit
     from separ.workspace import Workspace
@@ -812,7 +813,7 @@ def moderators(
     with Workspace(workspace, read_only=True) as ws:
         flags = moderator_audit(ws, alpha=alpha)
     if as_json:
-        out.print_json(json.dumps([f.as_json() for f in flags], default=str))
+        _print_json([f.as_json() for f in flags])
         return
     out.print(f"{len(flags)} flag(s)")
     for f in flags:
@@ -840,15 +841,10 @@ def rabat_record(
 
     Example: `separ rabat record separ.duckdb --action 9001 --assessor rev-2 --factors rabat.json`
     """
-    import json
-
     from separ.decisions.rabat import record_assessment
     from separ.workspace import Workspace
 
-    try:
-        given = json.loads(factors.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ParameterError(f"{factors}: not JSON: {exc}") from None
+    given = _read_json(factors)
     with Workspace(workspace) as ws:
         done = record_assessment(ws, action, assessor=assessor, factors=given, decision_id=decision)
     out.print(f"assessment {done.assessment_id}: {done.outcome}")
@@ -864,7 +860,6 @@ def rabat_show(
 
     Example: `separ rabat show separ.duckdb --action 9001`
     """
-    import json
 
     from separ.decisions.rabat import assessments
     from separ.workspace import Workspace
@@ -872,7 +867,7 @@ def rabat_show(
     with Workspace(workspace, read_only=True) as ws:
         found = assessments(ws, action)
     if as_json:
-        out.print_json(json.dumps([a.as_json() for a in found], default=str))
+        _print_json([a.as_json() for a in found])
         return
     table = Table(
         "assessment", "action", "outcome", "assessor", "when", title=f"{len(found)} assessments"

@@ -33,12 +33,27 @@ from datetime import UTC, datetime
 import numpy as np
 from scipy.stats import binom
 
+from separ.activity import build_activity
 from separ.workspace import Workspace
 
 DAY = 86_400.0
 BORDER = 0.01
 """A follower whose neighbourhood is concentrated at this level (uncorrected) extends a block
 that holds at least one significant follower (hysteresis, as in DBSCAN's border points)."""
+
+
+def to_rank_only(ws: Workspace) -> None:
+    """Drop follow times, keeping only each account's follower order, as follower-list
+    collectors see it (to evaluate the order-only mode on data that has times)."""
+    ws.con.execute(
+        """UPDATE follows SET rank = o.r FROM (
+            SELECT follower_id, followee_id, row_number() OVER (
+                PARTITION BY followee_id ORDER BY created_at, follower_id) - 1 AS r
+            FROM follows) o
+        WHERE follows.follower_id = o.follower_id AND follows.followee_id = o.followee_id"""
+    )
+    ws.con.execute("UPDATE follows SET created_at = NULL")
+    build_activity(ws)
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,6 +65,8 @@ def _c(name: str, kind: Kind, required: bool = False, *choices: str, doc: str = 
 
 POST_KINDS = ("post", "repost", "reply", "quote")
 ACTIONS = ("suspend", "remove", "limit", "label", "restore", "warn")
+RESTRICTIONS = tuple(a for a in ACTIONS if a != "restore")
+"""Actions that restrict an account or its content (everything but ``restore``)."""
 TRIGGERS = ("report", "detector", "proactive", "government", "appeal")
 APPEAL_STATUS = ("open", "upheld", "overturned")
 NETWORKS = ("residential", "mobile", "datacenter", "vpn", "tor", "unknown")

@@ -23,12 +23,11 @@ from typing import Any, Literal
 
 from separ.decisions import audit
 from separ.errors import ParameterError
-from separ.schema import APPEAL_STATUS
+from separ.schema import APPEAL_STATUS, RESTRICTIONS
 from separ.workspace import Workspace
 
 Outcome = Literal["upheld", "overturned"]
 OUTCOMES: tuple[str, ...] = ("upheld", "overturned")
-RESTRICTIONS = ("suspend", "remove", "limit", "label", "warn")
 AUTOMATED = "automated"
 ACTION_COLUMNS = (
     "action_id, account_id, post_id, action, policy, created_at, actor, automated, "
@@ -202,7 +201,7 @@ def file_appeal(
     if rows:
         raise ParameterError(f"action {action_id} already has an open appeal, {rows[0][0]}")
     appeal_id = short_id("ap", action_id, audit.stamp(filed_at), statement)
-    with audit.atomic(ws):
+    with ws.transaction():
         ws.con.execute(
             "INSERT INTO appeals (appeal_id, action_id, filed_at, statement, status) "
             "VALUES (?, ?, ?, ?, 'open')",
@@ -253,7 +252,7 @@ def review_appeal(
     restore_id = (
         short_id("rs", appeal_id, audit.stamp(decided_at)) if outcome == "overturned" else None
     )
-    with audit.atomic(ws):
+    with ws.transaction():
         ws.con.execute(
             "UPDATE appeals SET status = ?, decided_at = ?, reviewer = ? WHERE appeal_id = ?",
             [outcome, decided_at, reviewer, appeal_id],

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -201,24 +200,6 @@ def append(
     return append_many(ws, pending)[0]
 
 
-def in_transaction(ws: Workspace) -> bool:
-    """Whether the caller has a transaction open: outside one, every statement is its own
-    transaction and gets a new id. (A failed BEGIN would abort the caller's transaction,
-    so it cannot be used to ask.)"""
-    first, second = (ws.sql("SELECT txid_current()")[0][0] for _ in range(2))
-    return bool(first == second)
-
-
-@contextmanager
-def atomic(ws: Workspace) -> Iterator[None]:
-    """The caller's transaction when one is open, else one of its own."""
-    if in_transaction(ws):
-        yield
-    else:
-        with ws.transaction():
-            yield
-
-
 def _insert(ws: Workspace, entries: Sequence[AuditEntry]) -> None:
     rows = [
         [e.seq, e.logged_at, e.actor, e.action, e.subject, canonical(e.detail), e.prev_hash, e.hash]
@@ -249,7 +230,7 @@ def append_many(ws: Workspace, pending: Sequence[Pending]) -> list[AuditEntry]:
         if not p.actor or not p.action:
             raise ParameterError("an audit entry needs an actor and an action")
     stamp_now = now()
-    with atomic(ws):
+    with ws.transaction():
         last = ws.sql("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
         seq, prev = (int(last[0][0]), str(last[0][1])) if last else (0, GENESIS)
         entries: list[AuditEntry] = []

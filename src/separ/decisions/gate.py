@@ -45,12 +45,11 @@ import pyarrow as pa
 
 from separ.decisions import audit
 from separ.errors import ParameterError
+from separ.schema import RESTRICTIONS
 from separ.workspace import Workspace
 
 Outcome = Literal["allow", "review", "reject"]
 RANK: dict[str, int] = {"allow": 0, "review": 1, "reject": 2}
-RESTRICTIONS = ("suspend", "remove", "limit", "label", "warn")
-"""Proposed actions the gate weighs; anything else (``restore``) is allowed as is."""
 ATTACKS = ("follow_swarm", "reply_swarm", "report_brigade", "lockstep")
 """Detectors whose findings' ``targets`` are accounts under attack."""
 MOST_LISTED = 3

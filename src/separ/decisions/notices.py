@@ -25,8 +25,9 @@ from typing import Any
 import pyarrow as pa
 
 from separ.decisions import audit
-from separ.decisions.appeals import RESTRICTIONS, Action, get_actions, short_id
+from separ.decisions.appeals import Action, get_actions, short_id
 from separ.errors import ParameterError
+from separ.schema import RESTRICTIONS
 from separ.workspace import Workspace
 
 LANGS = ("en", "fa")
@@ -507,7 +508,7 @@ def write_notices(
             }
         )
         pending = [audit.Pending(actor, "notice", n.account_id, d, created) for n, d in new]
-        with audit.atomic(ws):
+        with ws.transaction():
             ws.con.register("_notice_batch", batch)
             try:
                 ws.con.execute("INSERT INTO notices SELECT * FROM _notice_batch")

@@ -47,10 +47,10 @@ from separ.detectors.base import (
     register,
 )
 from separ.detectors.coaction import duration
+from separ.schema import RESTRICTIONS
 from separ.workspace import Workspace
 
 NAME = "report_brigade"
-ENFORCEMENT = ("suspend", "remove", "limit", "label", "warn")
 """Actions that uphold a report (``restore`` undoes one)."""
 
 MOST_CITED = 10
@@ -205,7 +205,7 @@ def prepare_reports(ws: Workspace, upheld_window: float, contact_window: float) 
         FROM actions a
         WHERE NOT coalesce(a.automated, false) AND a.action IN (SELECT unnest(?))
           AND a.action_id NOT IN (SELECT action_id FROM appeals WHERE status = 'overturned')""",
-        [list(ENFORCEMENT)],
+        [list(RESTRICTIONS)],
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _brg_cited AS

@@ -35,58 +35,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from separ.decisions import audit
 from separ.errors import ParameterError
+from separ.ingest.infoops import TWEET_COLUMNS, USER_COLUMNS
 from separ.workspace import Workspace
 
 THRESHOLD = 5000
 """Accounts with fewer followers than this are pseudonymised."""
 MIN_SALT = 16
 """Shortest salt accepted, in characters: a short salt could be guessed and the ids with it."""
-USER_COLUMNS = (
-    "userid",
-    "user_display_name",
-    "user_screen_name",
-    "user_reported_location",
-    "user_profile_description",
-    "user_profile_url",
-    "follower_count",
-    "following_count",
-    "account_creation_date",
-    "account_language",
-)
-TWEET_COLUMNS = (
-    "tweetid",
-    "userid",
-    "user_display_name",
-    "user_screen_name",
-    "user_reported_location",
-    "user_profile_description",
-    "user_profile_url",
-    "follower_count",
-    "following_count",
-    "account_creation_date",
-    "account_language",
-    "tweet_language",
-    "tweet_text",
-    "tweet_time",
-    "tweet_client_name",
-    "in_reply_to_userid",
-    "in_reply_to_tweetid",
-    "quoted_tweet_tweetid",
-    "is_retweet",
-    "retweet_userid",
-    "retweet_tweetid",
-    "latitude",
-    "longitude",
-    "quote_count",
-    "reply_count",
-    "like_count",
-    "retweet_count",
-    "hashtags",
-    "urls",
-    "user_mentions",
-    "poll_choices",
-)
 EXTRA_COLUMNS = ("latitude", "longitude", "quote_count", "reply_count", "like_count", "retweet_count", "poll_choices")  # fmt: skip
 """Archive columns with no native column: taken from the post's ``extra`` when present."""
 _MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{1,15})(?![A-Za-z0-9_])")
@@ -286,10 +243,6 @@ def export_disclosure(
     tweets_path = out / f"{stem}_tweets_csv_hashed.csv"
     n_users = _write(users_path, USER_COLUMNS, (users[m] for m in members))
     n_tweets = _write(tweets_path, TWEET_COLUMNS, (_tweet(p, users[p[1]], names) for p in posts))
-    try:
-        from separ.decisions import audit
-    except ImportError:  # the audit log is not installed
-        return users_path, tweets_path
     audit.append(
         ws,
         actor,

@@ -45,6 +45,7 @@ from markupsafe import Markup, escape
 from separ import __version__
 from separ.errors import ParameterError
 from separ.exports import charts
+from separ.images import reused_avatars
 from separ.workspace import Workspace
 
 FORMAT = "separ-dossier/1"
@@ -921,20 +922,8 @@ def _avatar_uri(ws: Workspace, accounts: list[str]) -> str | None:
 
 
 def _image_groups(ws: Workspace, attackers: list[str]) -> list[tuple[str, int, tuple[str, ...]]]:
-    """(image hash, accounts using it in the workspace, attackers using it), most used first:
-    near-identical images through :func:`separ.images.reused_avatars` when it is there,
-    else exact hashes."""
-    try:
-        from separ.images import reused_avatars
-    except ImportError:  # pragma: no cover - the images module ships with the detectors
-        rows = ws.sql(
-            """SELECT object, count(DISTINCT actor),
-                      list(DISTINCT actor ORDER BY actor) FILTER (WHERE actor IN (SELECT unnest(?)))
-            FROM activity WHERE verb = 'avatar' GROUP BY object""",
-            [attackers],
-        )
-        groups = [(h, int(n), tuple(m or ())) for h, n, m in rows if m and len(m) >= 2]
-        return sorted(groups, key=lambda g: (-len(g[2]), -g[1], g[0]))
+    """(image hash, accounts using it in the workspace, attackers using it), most used first,
+    near-identical images grouped (:func:`separ.images.reused_avatars`)."""
     return [(r.hash, r.total, r.accounts) for r in reused_avatars(ws, attackers)]
 
 

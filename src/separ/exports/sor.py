@@ -42,7 +42,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -51,13 +51,16 @@ from typing import Any
 
 import jsonschema
 
+from separ.decisions import audit
 from separ.errors import ParameterError, SeparError
+from separ.schema import RESTRICTIONS as SCHEMA_RESTRICTIONS
 from separ.workspace import Workspace
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "dsa_sor_v1.schema.json"
 BATCH_SIZE = 100
 """Statements per call of the database's multiple endpoint (its limit)."""
-RESTRICTIONS = ("suspend", "remove", "limit", "label")
+RESTRICTIONS = tuple(a for a in SCHEMA_RESTRICTIONS if a != "warn")
+"""Actions that get a statement of reasons (a warning restricts nothing)."""
 EEA = (
     "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
     "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "IS", "LI", "NO",
@@ -494,14 +497,6 @@ def batches(statements: Sequence[dict[str, Any]], size: int = BATCH_SIZE) -> lis
     return [{"statements": list(statements[i : i + size])} for i in range(0, len(statements), size)]
 
 
-def _audit() -> Callable[..., object] | None:
-    try:
-        from separ.decisions import audit
-    except ImportError:  # the audit log is not installed
-        return None
-    return audit.append
-
-
 def export_sor(
     ws: Workspace,
     out_dir: str | Path,
@@ -536,17 +531,15 @@ def export_sor(
         path = out / f"sor-{n:05d}.json"
         path.write_text(json.dumps(body, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         paths.append(path)
-    append = _audit()
-    if append is not None:
-        digest = hashlib.sha256("\n".join(sorted(seen)).encode("utf-8")).hexdigest()
-        append(
-            ws,
-            actor,
-            "export-sor",
-            str(out),
-            {
-                "inputs": {"statements": len(statements), "puids_sha256": digest},
-                "outcome": {"files": [p.name for p in paths]},
-            },
-        )
+    digest = hashlib.sha256("\n".join(sorted(seen)).encode("utf-8")).hexdigest()
+    audit.append(
+        ws,
+        actor,
+        "export-sor",
+        str(out),
+        {
+            "inputs": {"statements": len(statements), "puids_sha256": digest},
+            "outcome": {"files": [p.name for p in paths]},
+        },
+    )
     return paths

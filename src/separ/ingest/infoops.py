@@ -42,6 +42,44 @@ from separ.ingest.base import Importer, register
 from separ.ingest.load import Loader
 from separ.ingest.read import CsvReader, Progress
 
+USER_COLUMNS = (
+    "userid",
+    "user_display_name",
+    "user_screen_name",
+    "user_reported_location",
+    "user_profile_description",
+    "user_profile_url",
+    "follower_count",
+    "following_count",
+    "account_creation_date",
+    "account_language",
+)
+"""The archive's users file, in its column order."""
+TWEET_COLUMNS = (
+    "tweetid",
+    *USER_COLUMNS,
+    "tweet_language",
+    "tweet_text",
+    "tweet_time",
+    "tweet_client_name",
+    "in_reply_to_userid",
+    "in_reply_to_tweetid",
+    "quoted_tweet_tweetid",
+    "is_retweet",
+    "retweet_userid",
+    "retweet_tweetid",
+    "latitude",
+    "longitude",
+    "quote_count",
+    "reply_count",
+    "like_count",
+    "retweet_count",
+    "hashtags",
+    "urls",
+    "user_mentions",
+    "poll_choices",
+)
+"""The archive's tweets file (31 columns), in its column order."""
 TWEETS_REQUIRED: tuple[str, ...] = ("tweetid", "userid", "tweet_time")
 USERS_REQUIRED: tuple[str, ...] = ("userid",)
 

@@ -41,9 +41,10 @@ import pyarrow as pa
 from scipy.special import xlogy
 from scipy.stats import false_discovery_control
 
+from separ.schema import RESTRICTIONS as SCHEMA_RESTRICTIONS
 from separ.workspace import Workspace
 
-RESTRICTIONS = ("suspend", "remove", "limit", "warn")
+RESTRICTIONS = tuple(a for a in SCHEMA_RESTRICTIONS if a != "label")
 """Actions that restrict a person; labels and restores are not counted."""
 
 ROUTES = {

@@ -213,17 +213,42 @@ def test_truncated_jsonl_and_bad_encoding_and_huge_field(ws: Workspace, tmp_path
         (json.dumps(good) + "\n").encode()
         + b'{"account_id": "2", "handle": "caf\xe9"}\n'  # latin-1 byte
         + (json.dumps({"account_id": "3", "bio": "x" * (5 << 20)}) + "\n").encode()
-        + b'{"account_id": "4", "hand'  # truncated last line
+        + b"\n  \n"  # blank lines 4-5: skipped, but counted in the line numbers
+        + b'{"account_id": "6", "handle": "a\x01b"}\n'  # a raw control byte
+        + b'["not", "an", "object"]\n'
+        + (json.dumps({"account_id": "8", "handle": "sim_eight"}) + "\n").encode()
+        + b'{"account_id": "9", "hand'  # truncated last line
     )
     write(src, "accounts.jsonl", body)
     report = ingest(ws, src, build_activity=False)
-    assert ws.sql("SELECT account_id FROM accounts") == [("1",)]
-    got = reasons(ws)
-    assert [line for line, _ in got] == [2, 3, 4]
-    assert got[0][1].startswith("not valid UTF-8 text")
-    assert got[1][1].startswith("a field is longer than")
-    assert got[2][1] == "not valid JSON"
-    assert report.files[0].records == 4
+    assert ws.sql("SELECT account_id, _line FROM accounts ORDER BY 1") == [("1", 1), ("8", 8)]
+    assert reasons(ws) == [
+        (2, "not valid UTF-8 text"),
+        (3, "a line is longer than 4194304 bytes"),
+        (6, "not valid JSON (a raw control character)"),
+        (7, "not a JSON object"),
+        (9, "not valid JSON"),
+    ]
+    assert report.files[0].records == 7
+    assert report.files[0].quarantined == 5
+
+
+def test_jsonl_line_numbers_follow_the_file_across_rejected_lines(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """Rows after lines DuckDB could not read keep their physical line (CRLF, gzip)."""
+    rows = []
+    for i in range(1, 30_001):
+        if i % 7_000 == 0:
+            rows.append(b'{"account_id": "x", "handle": "caf\xe9"}')
+        else:
+            rows.append(json.dumps({"account_id": str(i), "handle": f"sim_{i}"}).encode())
+    write(tmp_path / "src", "accounts.jsonl.gz", gzip.compress(b"\r\n".join(rows) + b"\r\n"))
+    ingest(ws, tmp_path / "src", build_activity=False)
+    assert ws.count("accounts") == 29_996
+    wrong = ws.sql("SELECT count(*) FROM accounts WHERE CAST(account_id AS INT) <> _line")
+    assert wrong == [(0,)]
+    assert [line for line, _ in reasons(ws)] == [7_000, 14_000, 21_000, 28_000]
 
 
 def test_csv_with_bad_utf8_and_mixed_types(ws: Workspace, tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from separ.ingest.bulk import read_lines
 from separ.schema import TABLES, Column, Table
 from separ.workspace import Workspace
 
@@ -221,6 +222,7 @@ class Loader:
         self.result = FileResult(source, fmt, ingest_id)
         self._staged: dict[str, str] = {}  # table -> "TABLE" or "VIEW"
         self._rows = 0
+        self._temps: list[str] = []  # temp tables behind a staged view
         self._reader_bad: list[tuple[int, str, str, str | None]] = []
         self.con.execute(MACROS)
 
@@ -266,34 +268,30 @@ class Loader:
             f"({cols}extra, _line, _row) SELECT {vals}{extra}, _line, _row FROM _separ_batch",
         )
 
-    def add_json(self, table: str, batch: pa.Table) -> None:
-        """Stage raw JSON lines (``_json``, ``_line``) whose keys are native column names.
-
-        Each line is parsed once into a struct of text fields (numbers become their text,
-        lists and objects their JSON); lines that are not JSON objects go to quarantine.
-        """
+    def add_jsonl(self, table: str, path: Path, max_bytes: int) -> None:
+        """Stage a JSON-lines file whose keys are native column names, read in bulk by
+        DuckDB (see :mod:`separ.ingest.bulk`) and parsed once as it is read into a struct
+        of text fields (numbers become their text, lists and objects their JSON); lines
+        that are not JSON objects go to quarantine."""
         spec = TABLES[table]
         self.result.tables.setdefault(table, TableCounts())
+        lines = f"_lines_{spec.name}_{self.result.ingest_id}"
+        self._temps.append(lines)
         shape = {c.name: "JSON" if c.kind == "list" else "VARCHAR" for c in spec.columns}
         shape["extra"] = "JSON"
-        rows = pa.array(range(self._rows, self._rows + batch.num_rows), pa.int64())
-        self._rows += batch.num_rows
-        self.con.register("_separ_batch", batch.append_column("_row", rows))
-        try:
-            self.con.execute(
-                f"""CREATE OR REPLACE TEMP TABLE _separ_json AS
-                SELECT _json, _line, _row, try(from_json(_json, '{json.dumps(shape)}')) AS r
-                FROM _separ_batch"""
-            )
-        finally:
-            self.con.unregister("_separ_batch")
-        ok = "r IS NOT NULL AND starts_with(_json, '{')"
-        self.con.execute(
+        parsed = (
+            f", CASE WHEN starts_with(ltrim(_json), '{{') "
+            f"THEN try(from_json(_json, '{json.dumps(shape)}')) END AS r"
+        )
+        self.result.records += read_lines(self.con, path, lines, self.bad, max_bytes, parsed)
+        self._flush_bad()
+        not_objects = self.con.execute(
             "INSERT INTO quarantine SELECT ?, ?, _line, ?, "
             "CASE WHEN json_valid(_json) THEN 'not a JSON object' ELSE 'not valid JSON' END, "
-            f"left(_json, 4000) FROM _separ_json WHERE NOT ({ok})",
+            f"left(_json, 4000) FROM {lines} WHERE r IS NULL AND trim(_json, ' \t\r\n') <> ''",
             [self.result.ingest_id, self.result.source, table],
-        )
+        ).fetchall()[0][0]
+        self.result.records += self._scalar(f"SELECT count(r) FROM {lines}") + int(not_objects)
         known = ", ".join(f"'{n}'" for n in [*spec.names, "extra"])
         unknown = f"list_filter(json_keys(_json), lambda k: k NOT IN ({known}))"
         given = "CASE WHEN json_type(r.extra) = 'OBJECT' THEN r.extra END"
@@ -303,16 +301,18 @@ class Loader:
             f"to_json(map_from_entries(list_transform({unknown}, lambda k: {{'k': k, "
             "'v': json_extract(_json, '$.\"' || k || '\"')})))) AS VARCHAR), '{}') END"
         )
-        cols = ", ".join(q(c.name) for c in spec.columns)
         vals = ", ".join(
-            f"CAST(r.{q(c.name)} AS VARCHAR)" if c.kind == "list" else f"r.{q(c.name)}"
+            f"CAST(r.{q(c.name)} AS VARCHAR) AS {q(c.name)}"
+            if c.kind == "list"
+            else f"r.{q(c.name)} AS {q(c.name)}"
             for c in spec.columns
         )
-        self._create_stage(spec)
         self.con.execute(
-            f"INSERT INTO {self._stage_name(spec)} ({cols}, extra, _line, _row) "
-            f"SELECT {vals}, {extra}, _line, _row FROM _separ_json WHERE {ok}"
+            f"""CREATE OR REPLACE TEMP VIEW {self._stage_name(spec)} AS
+            SELECT {vals}, {extra} AS extra, _line, _line AS _row
+            FROM {lines} WHERE r IS NOT NULL"""
         )
+        self._staged[spec.name] = "VIEW"
 
     def add_parquet(self, table: str, path: Path) -> None:
         """Stage a whole Parquet file as a view: no copy, its column types kept."""
@@ -369,6 +369,9 @@ class Loader:
         for table, kind in self._staged.items():
             self.con.execute(f"DROP {kind} IF EXISTS {self._stage_name(TABLES[table])}")
         self._staged.clear()
+        for temp in self._temps:
+            self.con.execute(f"DROP TABLE IF EXISTS {temp}")
+        self._temps.clear()
 
     # -- the final load ------------------------------------------------------------------------
     def finish(self) -> FileResult:
@@ -413,13 +416,14 @@ class Loader:
             f"""CREATE OR REPLACE TEMP TABLE _bad AS
             SELECT t._line, {reason} AS _reason, t._row FROM _typed t WHERE NOT ({ok})"""
         )
-        con.execute(
-            f"""INSERT INTO quarantine
-            SELECT ?, ?, b._line, ?, b._reason, CAST({raw} AS VARCHAR)
-            FROM _bad b JOIN {stage} s ON s._row = b._row""",
-            [ingest, source, spec.name],
-        )
         bad = self.ws.count("_bad")
+        if bad:  # the stage may be a view over the whole file: read it again only if needed
+            con.execute(
+                f"""INSERT INTO quarantine
+                SELECT ?, ?, b._line, ?, b._reason, CAST({raw} AS VARCHAR)
+                FROM _bad b JOIN {stage} s ON s._row = b._row""",
+                [ingest, source, spec.name],
+            )
         counts.quarantined += bad
         if spec.name in MERGE_TABLES:
             con.execute(
@@ -536,11 +540,19 @@ class Loader:
             f", list_reduce(list(extra {order}) FILTER (WHERE extra IS NOT NULL), "
             "lambda a, b: json_merge_patch(a, b)) AS extra"
         )
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _ranked AS
-            SELECT {keys}, {agg}, min(_line) AS _line, count(*) AS _n
-            FROM _valid GROUP BY {keys}"""
-        )
+        distinct = self._scalar(f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM _valid)")
+        if distinct == self.ws.count("_valid"):  # one snapshot per key: nothing to combine
+            agg = ", ".join(q(c) for c in fields)
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _ranked AS SELECT {keys}, {agg}, _line, "
+                "1 AS _n FROM _valid"
+            )
+        else:
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE _ranked AS
+                SELECT {keys}, {agg}, min(_line) AS _line, count(*) AS _n
+                FROM _valid GROUP BY {keys}"""
+            )
         counts.merged += self._scalar("SELECT coalesce(sum(_n - 1), 0) FROM _ranked")
         newer = "coalesce(n.snapshot_at >= o.snapshot_at, o.snapshot_at IS NULL)"
         sets = ", ".join(

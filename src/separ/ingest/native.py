@@ -15,10 +15,12 @@ import pyarrow.parquet as pq
 from separ.errors import InputError
 from separ.ingest.base import Importer, register
 from separ.ingest.load import Loader
-from separ.ingest.read import CsvReader, Progress, jsonl_chunks, split_suffix
+from separ.ingest.read import MAX_FIELD_BYTES, CsvReader, Progress, split_suffix
 from separ.schema import TABLES
 
 SUFFIXES = (".parquet", ".csv", ".jsonl", ".ndjson", ".json")
+MAX_LINE_BYTES = 4 * MAX_FIELD_BYTES
+"""A JSON line longer than this (4 MiB) is quarantined: no real record is that long."""
 IGNORED = (".md", ".txt", ".json.meta")
 """Files in a native folder that are documentation, not tables (README.md, notes.txt)."""
 
@@ -94,6 +96,6 @@ class NativeImporter(Importer):
                 loader.count_records(chunk.num_rows)
                 loader.add(table, chunk)
         else:
-            for chunk in jsonl_chunks(file, loader.bad, progress):
-                loader.count_records(chunk.num_rows)
-                loader.add_json(table, chunk)
+            loader.add_jsonl(table, file, MAX_LINE_BYTES)
+            if progress:
+                progress(file.stat().st_size)

@@ -1,5 +1,6 @@
-"""Streaming readers for text sources: CSV, JSON lines and JSON arrays (Parquet is staged
-by DuckDB directly, see ``Loader.add_parquet``).
+"""Streaming readers for text sources: CSV, JSON lines and JSON arrays, for importers that
+reshape records in Python or Arrow (native Parquet and JSON lines are read by DuckDB
+directly, see ``Loader.add_parquet`` and :mod:`separ.ingest.bulk`).
 
 Readers never load a whole file: they yield chunks with the record's line number, so a
 malformed record can be quarantined with its file and line. Encodings: UTF-8 (with or
@@ -170,7 +171,6 @@ class CsvReader:
             width,
             bad,
             delimiter=self.delimiter,
-            quoted=True,
             first_line=header_lines + 1,
             invalid=lambda found: f"expected {width} fields, found {found}",
         ):
@@ -184,7 +184,6 @@ def _arrow_records(
     bad: BadRow,
     *,
     delimiter: str,
-    quoted: bool,
     first_line: int,
     invalid: Callable[[int], str],
 ) -> Iterator[pa.Table]:
@@ -204,16 +203,16 @@ def _arrow_records(
             read_options=pacsv.ReadOptions(
                 use_threads=False,
                 block_size=8 << 20,
-                skip_rows=first_line - 1 if quoted else 0,
+                skip_rows=first_line - 1,
                 column_names=names,
                 encoding="utf16" if source.encoding == "utf-16" else "utf8",
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
-                quote_char='"' if quoted else False,
-                double_quote=quoted,
+                quote_char='"',
+                double_quote=True,
                 escape_char=False,
-                newlines_in_values=quoted,
+                newlines_in_values=True,
                 ignore_empty_lines=False,
                 invalid_row_handler=on_invalid,
             ),
@@ -250,8 +249,7 @@ def _arrow_records(
             held = table
         lines.flush(skipped)
         if held is not None:
-            if quoted:
-                held = _drop_cut_last(path, held, bad)
+            held = _drop_cut_last(path, held, bad)
             if held.num_rows:
                 yield held
         source.tick()
@@ -395,28 +393,6 @@ def _drop_huge(table: pa.Table, bad: BadRow, limit: int = MAX_FIELD_BYTES) -> pa
 
 def _joined(row: list[str]) -> str:
     return ",".join(row).encode("utf-8", "replace").decode("utf-8")
-
-
-def jsonl_chunks(
-    path: Path, bad: BadRow, progress: Progress | None = None, chunk_rows: int = CHUNK_ROWS
-) -> Iterator[pa.Table]:
-    """Yield Arrow tables with one raw JSON text per line (``_json``) and ``_line``.
-
-    Lines are split by Arrow's C++ reader (a JSON line cannot hold a raw control byte, so
-    one makes a safe delimiter); the JSON itself is parsed by DuckDB, in bulk.
-    """
-    for table in _arrow_records(
-        path,
-        progress,
-        1,
-        bad,
-        delimiter="\x01",
-        quoted=False,
-        first_line=1,
-        invalid=lambda found: "not valid JSON (a raw control character)",
-    ):
-        text = _texts(table, ["_json"], bad, MAX_FIELD_BYTES * 4)
-        yield text.set_column(0, "_json", pc.utf8_trim_whitespace(text["_json"]))
 
 
 def json_records(

@@ -24,7 +24,7 @@ OUT = Path(__file__).resolve().parent / "out"
 
 CHILD = """
 import json, resource, sys, time
-from separ.ingest import ingest
+from separ.ingest import ingest, ingest_memory
 from separ.workspace import Workspace
 src, db = sys.argv[1], sys.argv[2]
 with Workspace(db) as ws:
@@ -34,7 +34,8 @@ with Workspace(db) as ws:
     peak_load = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t = time.perf_counter()
     from separ.activity import build_activity
-    activity = build_activity(ws)
+    with ingest_memory(ws):  # as `separ ingest` builds it
+        activity = build_activity(ws)
     act = time.perf_counter() - t
 print(json.dumps({"records": report.records, "loaded": report.total("loaded"),
                   "quarantined": sum(f.quarantined for f in report.files),

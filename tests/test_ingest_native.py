@@ -11,6 +11,7 @@ import pytest
 
 from separ.errors import InputError
 from separ.ingest import ingest
+from separ.ingest.bulk import read_csv_records
 from separ.workspace import Workspace
 from tests.conftest import run_cli
 
@@ -392,4 +393,45 @@ def test_truncated_csv_and_fractional_counts(ws: Workspace, tmp_path: Path) -> N
     assert ws.sql("SELECT account_id, followers_count FROM accounts") == [("1", 5)]
     got = reasons(ws)
     assert got[0] == (3, "followers_count: not a whole number: 5.5")
-    assert got[1][1].startswith("malformed CSV: unexpected end of data")
+    assert got[1][1].startswith("malformed CSV")
+
+
+def test_csv_read_in_bulk_keeps_lines_across_rejected_records(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """A big CSV goes through DuckDB's reader; rejected records do not shift the lines."""
+    lines = ["account_id,handle,bio"]
+    bad = {
+        5_000: "5000,sim_x",  # too few fields
+        10_000: "10000,caf\xe9,x",  # not UTF-8 (written as latin-1 below)
+        15_000: f"15000,sim_y,{'x' * (1 << 20 | 1)}",  # a field over 1 MiB
+        20_000: '20000,"sim_z"q,x',  # text after a closing quote
+    }
+    for line in range(2, 25_002):
+        lines.append(bad.get(line, f"{line},sim_{line},bio {line}"))
+    body = "\n".join(lines) + "\n"
+    write(
+        tmp_path / "src",
+        "accounts.csv",
+        body.encode("utf-8").replace("caf\xe9".encode(), b"caf\xe9"),
+    )
+    kwargs = {"header_lines": 1, "delimiter": ",", "max_field": 1 << 20}
+    accounts = tmp_path / "src" / "accounts.csv"
+    names = ["account_id", "handle", "bio"]
+    probe = read_csv_records(ws.con, accounts, lambda *a: None, names=names, target="_p", **kwargs)
+    assert probe is not None
+    ws.con.execute("DROP TABLE _p")
+    blank = write(tmp_path, "blank.csv", "a,b\n1,2\n\n3,4\n")
+    no = read_csv_records(ws.con, blank, lambda *a: None, names=["a", "b"], target="_b", **kwargs)
+    assert no is None
+    report = ingest(ws, tmp_path / "src", build_activity=False)
+    assert report.files[0].records == 25_000
+    assert ws.count("accounts") == 24_996
+    wrong = ws.sql("SELECT count(*) FROM accounts WHERE CAST(account_id AS INT) <> _line")
+    assert wrong == [(0,)]
+    assert reasons(ws) == [
+        (5_000, "expected 3 fields, found 2"),
+        (10_000, "not valid UTF-8 text"),
+        (15_000, "a field is longer than 1048576 bytes"),
+        (20_000, "malformed CSV: Value with unterminated quote found."),
+    ]

@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +33,7 @@ __all__ = [
     "IngestReport",
     "TableCounts",
     "ingest",
+    "ingest_memory",
     "options_of",
     "register",
 ]
@@ -51,13 +53,14 @@ class IngestReport:
 
 
 INGEST_MEMORY = "1GB"
-"""DuckDB's memory while loading (``SEPAR_INGEST_MEMORY`` overrides): staging spills to
-disk beyond it, so an ingest stays under about 2 GB whatever the input size."""
+"""DuckDB's memory while loading and building ``activity`` (``SEPAR_INGEST_MEMORY``
+overrides): staging spills to disk beyond it, so an ingest stays under about 2 GB whatever
+the input size."""
 
 
 def checksum(path: Path) -> str:
     with open(path, "rb") as f:
-        return "blake2b:" + hashlib.file_digest(f, "blake2b").hexdigest()[:32]
+        return "sha256:" + hashlib.file_digest(f, "sha256").hexdigest()  # SHA-NI: fast
 
 
 def _now() -> datetime:
@@ -86,18 +89,25 @@ def ingest(
         imp.check(file)
     tick = progress(sum(f.stat().st_size for f in files)) if progress else None
     report = IngestReport()
+    with ingest_memory(ws):
+        for file in files:
+            report.files.append(_ingest_file(ws, imp, file, force, tick))
+        if build_activity and any(not f.skipped for f in report.files):
+            from separ.activity import build_activity as build
+
+            report.activity_rows = build(ws)
+    return report
+
+
+@contextmanager
+def ingest_memory(ws: Workspace) -> Iterator[None]:
+    """Hold DuckDB to :data:`INGEST_MEMORY` inside the block."""
     limit = ws.sql("SELECT current_setting('memory_limit')")[0][0]
     ws.con.execute(f"SET memory_limit = '{os.environ.get('SEPAR_INGEST_MEMORY', INGEST_MEMORY)}'")
     try:
-        for file in files:
-            report.files.append(_ingest_file(ws, imp, file, force, tick))
+        yield
     finally:
         ws.con.execute(f"SET memory_limit = '{limit}'")
-    if build_activity and any(not f.skipped for f in report.files):
-        from separ.activity import build_activity as build
-
-        report.activity_rows = build(ws)
-    return report
 
 
 def _ingest_file(

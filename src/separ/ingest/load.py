@@ -26,7 +26,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from separ.ingest.bulk import read_lines
+from separ.ingest.bulk import read_csv_records, read_lines
+from separ.ingest.read import MAX_FIELD_BYTES
 from separ.schema import TABLES, Column, Table
 from separ.workspace import Workspace
 
@@ -41,12 +42,11 @@ CREATE OR REPLACE TEMP MACRO separ_epoch(d) AS
     make_timestamp(CAST(round(CASE WHEN abs(d) >= 1e14 THEN d
                                    WHEN abs(d) >= 1e11 THEN d * 1e3
                                    ELSE d * 1e6 END) AS BIGINT));
-CREATE OR REPLACE TEMP MACRO separ_time(v) AS CASE
-    WHEN v IS NULL OR trim(v) = '' THEN NULL
-    WHEN regexp_full_match(trim(v), '-?[0-9]+(\.[0-9]+)?') THEN separ_epoch(CAST(trim(v) AS DOUBLE))
-    ELSE coalesce(TRY_CAST(trim(v) AS TIMESTAMPTZ) AT TIME ZONE 'UTC',
-                  try_strptime(trim(v), '%a %b %d %H:%M:%S %z %Y') AT TIME ZONE 'UTC')
-    END;
+CREATE OR REPLACE TEMP MACRO separ_time(v) AS coalesce(
+    TRY_CAST(v AS TIMESTAMPTZ) AT TIME ZONE 'UTC',  -- ISO 8601 first: the common case
+    CASE WHEN regexp_full_match(trim(v), '-?[0-9]+(\.[0-9]+)?')
+         THEN separ_epoch(TRY_CAST(trim(v) AS DOUBLE)) END,
+    try_strptime(trim(v), '%a %b %d %H:%M:%S %z %Y') AT TIME ZONE 'UTC');
 CREATE OR REPLACE TEMP MACRO separ_int(v) AS CASE
     WHEN regexp_full_match(trim(v), '[-+]?[0-9]+(\.0*)?') THEN TRY_CAST(trim(v) AS BIGINT)
     END;
@@ -127,7 +127,9 @@ def _checks(col: Column, have: str = "VARCHAR", raw: str | None = None) -> list[
         return [(f"{t} IS NULL", f"'missing {col.name}'")] if col.required else []
     given = f"nullif(trim({raw}), '') IS NOT NULL" if have == "VARCHAR" else f"{raw} IS NOT NULL"
     checks: list[tuple[str, str]] = []
-    if col.required:
+    if col.required and col.kind in ("id", "text", "enum"):  # typed is NULL only when blank
+        checks.append((f"{t} IS NULL", f"'missing {col.name}'"))
+    elif col.required:
         checks.append((f"{t} IS NULL AND NOT ({given})", f"'missing {col.name}'"))
     bad_value = {
         "time": "not a time",
@@ -220,9 +222,9 @@ class Loader:
         self.ws = ws
         self.con = ws.con
         self.result = FileResult(source, fmt, ingest_id)
-        self._staged: dict[str, str] = {}  # table -> "TABLE" or "VIEW"
+        self._staged: dict[str, str] = {}  # table -> "TABLE", "VIEW" or "TYPED" (a table)
+        self._rules: dict[str, tuple[str, str]] = {}  # of a typed stage: (valid, why not)
         self._rows = 0
-        self._temps: list[str] = []  # temp tables behind a staged view
         self._reader_bad: list[tuple[int, str, str, str | None]] = []
         self.con.execute(MACROS)
 
@@ -270,33 +272,23 @@ class Loader:
 
     def add_jsonl(self, table: str, path: Path, max_bytes: int) -> None:
         """Stage a JSON-lines file whose keys are native column names, read in bulk by
-        DuckDB (see :mod:`separ.ingest.bulk`) and parsed once as it is read into a struct
-        of text fields (numbers become their text, lists and objects their JSON); lines
-        that are not JSON objects go to quarantine."""
+        DuckDB (see :mod:`separ.ingest.bulk`), parsed and typed in the same statement:
+        each line becomes a struct of text fields (numbers become their text, lists and
+        objects their JSON), then native types. Lines that are not JSON objects go to
+        quarantine with their text."""
         spec = TABLES[table]
         self.result.tables.setdefault(table, TableCounts())
-        lines = f"_lines_{spec.name}_{self.result.ingest_id}"
-        self._temps.append(lines)
         shape = {c.name: "JSON" if c.kind == "list" else "VARCHAR" for c in spec.columns}
         shape["extra"] = "JSON"
         parsed = (
-            f", CASE WHEN starts_with(ltrim(_json), '{{') "
-            f"THEN try(from_json(_json, '{json.dumps(shape)}')) END AS r"
+            f"CASE WHEN starts_with(ltrim(_json), '{{') "
+            f"THEN try(from_json(_json, '{json.dumps(shape)}')) END"
         )
-        self.result.records += read_lines(self.con, path, lines, self.bad, max_bytes, parsed)
-        self._flush_bad()
-        not_objects = self.con.execute(
-            "INSERT INTO quarantine SELECT ?, ?, _line, ?, "
-            "CASE WHEN json_valid(_json) THEN 'not a JSON object' ELSE 'not valid JSON' END, "
-            f"left(_json, 4000) FROM {lines} WHERE r IS NULL AND trim(_json, ' \t\r\n') <> ''",
-            [self.result.ingest_id, self.result.source, table],
-        ).fetchall()[0][0]
-        self.result.records += self._scalar(f"SELECT count(r) FROM {lines}") + int(not_objects)
         known = ", ".join(f"'{n}'" for n in [*spec.names, "extra"])
         unknown = f"list_filter(json_keys(_json), lambda k: k NOT IN ({known}))"
         given = "CASE WHEN json_type(r.extra) = 'OBJECT' THEN r.extra END"
         extra = (
-            f"CASE WHEN len({unknown}) = 0 AND {given} IS NULL THEN NULL ELSE "
+            f"CASE WHEN r IS NULL OR len({unknown}) = 0 AND {given} IS NULL THEN NULL ELSE "
             f"nullif(CAST(json_merge_patch(coalesce({given}, '{{}}'), "
             f"to_json(map_from_entries(list_transform({unknown}, lambda k: {{'k': k, "
             "'v': json_extract(_json, '$.\"' || k || '\"')})))) AS VARCHAR), '{}') END"
@@ -307,12 +299,69 @@ class Loader:
             else f"r.{q(c.name)} AS {q(c.name)}"
             for c in spec.columns
         )
-        self.con.execute(
-            f"""CREATE OR REPLACE TEMP VIEW {self._stage_name(spec)} AS
-            SELECT {vals}, {extra} AS extra, _line, _line AS _row
-            FROM {lines} WHERE r IS NOT NULL"""
+        not_object = (
+            "CASE WHEN r IS NULL THEN CASE WHEN json_valid(_json) THEN 'not a JSON object' "
+            "ELSE 'not valid JSON' END END"
         )
-        self._staged[spec.name] = "VIEW"
+        have = {c.name: "VARCHAR" for c in spec.columns} | {"extra": "VARCHAR"}
+        lines = f"_lines_{spec.name}"
+        numbered = read_lines(self.con, path, self.bad, max_bytes, target=lines)
+        self._flush_bad()
+        self.con.execute(
+            self._typed_stage(
+                spec,
+                have,
+                f"""SELECT {vals}, {extra} AS extra, _line, _line AS _row,
+                    {not_object} AS _reject, CASE WHEN r IS NULL THEN left(_json, 4000) END AS _raw
+                FROM (SELECT _line, _json, {parsed} AS r FROM ({numbered})
+                      WHERE starts_with(_json, '{{') OR trim(_json, ' \t\r\n') <> '')""",
+            )
+        )
+        self.con.execute(f"DROP TABLE {lines}")
+        self.result.records += self._scalar(f"SELECT count(*) FROM {self._stage_name(spec)}")
+
+    def add_csv(self, table: str, path: Path, header: list[str], header_lines: int) -> bool:
+        """Stage a native CSV file read in bulk by DuckDB (see :mod:`separ.ingest.bulk`),
+        then typed. Returns False, staging nothing, when its line numbers need the
+        streaming reader."""
+        spec = TABLES[table]
+        records = f"_records_{spec.name}"
+        numbered = read_csv_records(
+            self.con,
+            path,
+            self.bad,
+            names=header,
+            header_lines=header_lines,
+            delimiter=",",
+            max_field=MAX_FIELD_BYTES,
+            target=records,
+        )
+        if numbered is None:
+            return False
+        self.result.tables.setdefault(table, TableCounts())
+        self._flush_bad()
+        huge = " OR ".join(
+            f"coalesce(strlen(c{i}), 0) > {MAX_FIELD_BYTES}" for i in range(len(header))
+        )
+        named = ", ".join(f"c{i} AS {q(n)}" for i, n in enumerate(header))
+        cols = [q(c) if c in header else f"CAST(NULL AS VARCHAR) AS {q(c)}" for c in spec.names]
+        extras = [n for n in header if n not in spec.names and n != "extra"]
+        have = {c.name: "VARCHAR" for c in spec.columns} | {"extra": "VARCHAR"}
+        self.con.execute(
+            self._typed_stage(
+                spec,
+                have,
+                f"""SELECT {", ".join(cols)}, {_extra_expr(extras, "extra" in header)} AS extra,
+                    _line, _line AS _row, _reject, NULL AS _raw
+                FROM (SELECT {named}, _line,
+                             CASE WHEN {huge} THEN 'a field is longer than {MAX_FIELD_BYTES} bytes'
+                             END AS _reject
+                      FROM ({numbered}))""",
+            )
+        )
+        self.con.execute(f"DROP TABLE {records}")
+        self.result.records += self._scalar(f"SELECT count(*) FROM {self._stage_name(spec)}")
+        return True
 
     def add_parquet(self, table: str, path: Path) -> None:
         """Stage a whole Parquet file as a view: no copy, its column types kept."""
@@ -367,11 +416,9 @@ class Loader:
     def discard(self) -> None:
         """Drop the staging tables (after an error)."""
         for table, kind in self._staged.items():
+            kind = "TABLE" if kind == "TYPED" else kind
             self.con.execute(f"DROP {kind} IF EXISTS {self._stage_name(TABLES[table])}")
         self._staged.clear()
-        for temp in self._temps:
-            self.con.execute(f"DROP TABLE IF EXISTS {temp}")
-        self._temps.clear()
 
     # -- the final load ------------------------------------------------------------------------
     def finish(self) -> FileResult:
@@ -384,46 +431,78 @@ class Loader:
         self.discard()
         return self.result
 
+    def _typing(self, spec: Table, have: dict[str, str], rejects: bool) -> tuple[str, str, str]:
+        """SQL typing the staged row ``s`` (column SQL types ``have``): the select list,
+        and over the typed row ``t``, whether it is valid and why it is not. The select
+        keeps the staged text of the columns that have checks (``_s_COL``); with
+        ``rejects`` the stage's own ``_reject`` reason and ``_raw`` text are kept too."""
+        checks = {c.name: _checks(c, have[c.name], q("_s_" + c.name)) for c in spec.columns}
+        raws = "".join(
+            f", s.{q(c)} AS {q('_s_' + c)}"
+            for c in spec.names
+            if any(q("_s_" + c) in cond + why for cond, why in checks[c])
+        )
+        typed = ", ".join(f"{_typed(c, have[c.name])} AS {q(c.name)}" for c in spec.columns)
+        pairs = [pair for c in spec.columns for pair in checks[c.name]]
+        if rejects:
+            raws += ", s._reject, s._raw"
+            pairs.insert(0, ("t._reject IS NOT NULL", "t._reject"))
+        select = f"{typed}, CAST(s.extra AS JSON) AS extra, s._line, s._row{raws}"
+        ok = " AND ".join(f"NOT coalesce({cond}, false)" for cond, _ in pairs) or "true"
+        reasons = ", ".join(f"CASE WHEN {cond} THEN {why} END" for cond, why in pairs)
+        reason = f"concat_ws('; ', {reasons})" if pairs else "NULL"
+        if rejects:  # a row the stage rejected has that one reason
+            reason = f"coalesce(t._reject, {reason})"
+        return select, ok, reason
+
+    def _typed_stage(self, spec: Table, have: dict[str, str], rows: str) -> str:
+        """SQL creating the stage of ``spec`` already typed, from the query ``rows`` (native
+        columns with SQL types ``have``, ``extra``, ``_line``, ``_row``, ``_reject``, ``_raw``)."""
+        select, ok, reason = self._typing(spec, have, rejects=True)
+        self._staged[spec.name] = "TYPED"
+        self._rules[spec.name] = (ok, reason)
+        return f"CREATE OR REPLACE TEMP TABLE {self._stage_name(spec)} AS SELECT {select} FROM ({rows}) s"
+
     def _typed_table(self, spec: Table) -> tuple[str, str]:
-        """Materialise ``_typed`` (every staged row typed once, with the staged text of the
-        columns that have checks) and return SQL for (row is valid, why it is not).
+        """Make ``_typed`` (every staged row typed once) and return SQL for (row is valid,
+        why it is not).
 
         Typing is materialised first on purpose: DuckDB inlines macros, so checks written
         over a view would type every value again for each check.
         """
         stage = self._stage_name(spec)
+        self.con.execute("DROP TABLE IF EXISTS _typed")
+        if self._staged[spec.name] == "TYPED":
+            self.con.execute(f"ALTER TABLE {stage} RENAME TO _typed")
+            del self._staged[spec.name]
+            return self._rules[spec.name]
         have = {str(r[0]): str(r[1]) for r in self.con.execute(f"DESCRIBE {stage}").fetchall()}
-        checks = {c.name: _checks(c, have[c.name], q("_s_" + c.name)) for c in spec.columns}
-        raws = ", ".join(f"s.{q(c)} AS {q('_s_' + c)}" for c in spec.names if checks[c])
-        typed = ", ".join(f"{_typed(c, have[c.name])} AS {q(c.name)}" for c in spec.columns)
-        self.con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _typed AS
-            SELECT {typed}, CAST(s.extra AS JSON) AS extra, s._line, s._row{", " if raws else ""}{raws}
-            FROM {stage} s"""
-        )
-        pairs = [pair for c in spec.columns for pair in checks[c.name]]
-        ok = " AND ".join(f"NOT coalesce({cond}, false)" for cond, _ in pairs) or "true"
-        reasons = ", ".join(f"CASE WHEN {cond} THEN {why} END" for cond, why in pairs)
-        return ok, (f"concat_ws('; ', {reasons})" if pairs else "NULL")
+        select, ok, reason = self._typing(spec, have, rejects=False)
+        self.con.execute(f"CREATE TEMP TABLE _typed AS SELECT {select} FROM {stage} s")
+        return ok, reason
 
     def _load(self, spec: Table, counts: TableCounts) -> None:
         con, ingest, source = self.con, self.result.ingest_id, self.result.source
-        stage = self._stage_name(spec)
+        rejects = self._staged[spec.name] == "TYPED"
         ok, reason = self._typed_table(spec)
-        raw = "to_json(struct_pack(" + ", ".join(f"{q(c)} := s.{q(c)}" for c in spec.names)
-        raw += ", extra := s.extra))"
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _bad AS
-            SELECT t._line, {reason} AS _reason, t._row FROM _typed t WHERE NOT ({ok})"""
-        )
-        bad = self.ws.count("_bad")
-        if bad:  # the stage may be a view over the whole file: read it again only if needed
-            con.execute(
-                f"""INSERT INTO quarantine
-                SELECT ?, ?, b._line, ?, b._reason, CAST({raw} AS VARCHAR)
-                FROM _bad b JOIN {stage} s ON s._row = b._row""",
-                [ingest, source, spec.name],
+        with_raw = {str(r[0]) for r in con.execute("DESCRIBE _typed").fetchall()}
+        fields = ", ".join(
+            f"{q(c)} := "
+            + (
+                f"coalesce(to_json(t.{q('_s_' + c)}), to_json(t.{q(c)}))"
+                if f"_s_{c}" in with_raw
+                else f"to_json(t.{q(c)})"
             )
+            for c in spec.names
+        )
+        raw = f"CAST(to_json(struct_pack({fields}, extra := t.extra)) AS VARCHAR)"
+        if rejects:  # a record the stage could not even read as fields keeps its own text
+            raw = f"coalesce(t._raw, {raw})"
+        bad = con.execute(
+            f"""INSERT INTO quarantine SELECT ?, ?, t._line, ?, {reason}, {raw}
+            FROM _typed t WHERE NOT ({ok})""",
+            [ingest, source, spec.name],
+        ).fetchall()[0][0]
         counts.quarantined += bad
         if spec.name in MERGE_TABLES:
             con.execute(

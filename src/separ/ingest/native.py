@@ -91,7 +91,13 @@ class NativeImporter(Importer):
             if progress:
                 progress(file.stat().st_size)
         elif suffix == ".csv":
-            reader = CsvReader(file, progress)
+            reader = CsvReader(file)
+            reader.close()
+            if loader.add_csv(table, file, reader.header, reader.header_lines):
+                if progress:
+                    progress(file.stat().st_size)
+                return
+            reader = CsvReader(file, progress)  # blank lines or multi-line records
             for chunk in reader.chunks(loader.bad):
                 loader.count_records(chunk.num_rows)
                 loader.add(table, chunk)

@@ -143,6 +143,7 @@ class CsvReader:
             self.close()
             raise InputError(path, "header is not valid UTF-8 text", 1)
         self.header = [h.strip() for h in header]
+        self.header_lines = self._reader.line_num
         if not any(self.header):
             self.close()
             raise InputError(path, "header line is empty", 1)
@@ -162,7 +163,7 @@ class CsvReader:
         number of fields, bytes that are not UTF-8, fields over 1 MiB, and a last record
         cut off inside quotes.
         """
-        header_lines = self._reader.line_num
+        header_lines = self.header_lines
         self.close()
         width = len(self.header)
         for table in _arrow_records(

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 
 import pyarrow as pa
 
-from separ.neardup import key_fingerprint, near_duplicate_groups, text_keys
+from separ.neardup import MIN_WORDS, centres, key_fingerprint, text_keys
 from separ.text import normalize_hashtag, normalize_url, url_domain
 from separ.workspace import Workspace
 
@@ -62,38 +62,59 @@ def _text_groups(ws: Workspace, query: str) -> None:
     """Create temp table ``_text_map(value, fp)``: each distinct text of ``query`` and its
     near-duplicate group id (``None`` when the text has nothing to match on).
 
-    Texts stream in batches; only ``{fingerprint: body key}`` is kept in memory for the
-    grouping, which needs every text at once.
+    Texts stream in batches and their keys go straight to DuckDB; only the distinct long
+    bodies, in fingerprint order, come back to Python for the grouping, which needs every
+    one of them at once.
     """
     con = ws.con
-    con.execute("CREATE OR REPLACE TEMP TABLE _text_map (value VARCHAR, fp VARCHAR)")
-    bodies: dict[str, str] = {}
+    con.execute("CREATE OR REPLACE TEMP TABLE _text_map (value VARCHAR, fp VARCHAR, body VARCHAR)")
     for batch in con.cursor().sql(query).to_arrow_reader(BATCH):
         values: list[str] = batch.column(0).to_pylist()
         fps: list[str | None] = []
+        bodies: list[str] = []
         for value in values:
             full, body = text_keys(value)
-            fp = key_fingerprint(full)
-            fps.append(fp)
-            if fp is not None and (fp not in bodies or body < bodies[fp]):
-                bodies[fp] = body
-        table = pa.table({"value": pa.array(values, pa.string()), "fp": pa.array(fps, pa.string())})
+            fps.append(key_fingerprint(full))
+            bodies.append(body)
+        table = pa.table(
+            {
+                "value": pa.array(values, pa.string()),
+                "fp": pa.array(fps, pa.string()),
+                "body": pa.array(bodies, pa.string()),
+            }
+        )
         con.register("_separ_map", table)
         con.execute("INSERT INTO _text_map SELECT * FROM _separ_map")
         con.unregister("_separ_map")
-    moved = {fp: g for fp, g in near_duplicate_groups(bodies).items() if g != fp}
-    if moved:
-        table = pa.table(
-            {
-                "fp": pa.array(list(moved), pa.string()),
-                "grp": pa.array(list(moved.values()), pa.string()),
-            }
-        )
-        con.register("_separ_groups", table)
-        con.execute(
-            "UPDATE _text_map SET fp = g.grp FROM _separ_groups g WHERE _text_map.fp = g.fp"
-        )
-        con.unregister("_separ_groups")
+    # a fingerprint's body is its smallest; each long body once, owned by its smallest
+    # fingerprint, numbered in owner order
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _fp_body AS "
+        "SELECT fp, min(body) AS body FROM _text_map WHERE fp IS NOT NULL GROUP BY fp"
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _bodies AS
+        SELECT body, owner, row_number() OVER (ORDER BY owner) - 1 AS i
+        FROM (SELECT body, min(fp) AS owner FROM _fp_body
+              WHERE len(string_split(body, ' ')) >= {MIN_WORDS} GROUP BY body)"""
+    )
+    keys = [str(r[0]) for r in con.execute("SELECT body FROM _bodies ORDER BY i").fetchall()]
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    con.execute("SET memory_limit = '256MB'")  # DuckDB spills while Python does the grouping
+    try:
+        centre = pa.array(centres(keys), pa.int64())
+    finally:
+        con.execute(f"SET memory_limit = '{limit}'")
+    del keys
+    con.register("_separ_centres", pa.table({"i": pa.array(range(len(centre))), "c": centre}))
+    con.execute(  # every fingerprint of a grouped body takes the owner of the body's centre
+        """UPDATE _text_map SET fp = g.grp
+        FROM (SELECT f.fp, c.owner AS grp FROM _fp_body f JOIN _bodies b ON b.body = f.body
+              JOIN _separ_centres k ON k.i = b.i JOIN _bodies c ON c.i = k.c) g
+        WHERE _text_map.fp = g.fp AND g.fp <> g.grp"""
+    )
+    con.unregister("_separ_centres")
+    con.execute("DROP TABLE _bodies; DROP TABLE _fp_body")
 
 
 def build_activity(ws: Workspace) -> int:

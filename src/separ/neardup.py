@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from array import array
 from collections.abc import Iterable, Mapping
 from typing import Final
 
@@ -51,6 +52,7 @@ __all__ = [
     "ROWS",
     "SEED",
     "THRESHOLD",
+    "centres",
     "group_texts",
     "jaccard",
     "key_fingerprint",
@@ -179,8 +181,8 @@ class _Shingled:
 
     def __init__(self, keys: list[str]) -> None:
         number: dict[str, int] = {}
-        flat: list[int] = []
-        at = [0]
+        flat = array("i")  # machine integers: a list of Python ints costs 36 bytes each
+        at = array("q", [0])
         for key in keys:
             for w in dict.fromkeys(key.split()):
                 i = number.get(w)
@@ -188,8 +190,8 @@ class _Shingled:
                     i = number[w] = len(number)
                 flat.append(i)
             at.append(len(flat))
-        self.ids: I64 = np.asarray(flat, dtype=np.int64)
-        self.at: I64 = np.asarray(at, dtype=np.int64)
+        self.ids: I32 = np.frombuffer(flat, dtype=np.int32) if flat else np.zeros(0, np.int32)
+        self.at: I64 = np.frombuffer(at, dtype=np.int64)
         self.hashes: U64 = np.asarray([_word_hash(w) for w in number], dtype=np.uint64)
 
     def values(self, i: int) -> U32:
@@ -424,14 +426,32 @@ def near_duplicate_groups(
     if not owner:
         return groups
     keys = sorted(owner, key=owner.__getitem__)
-    shingled = _Shingled(keys)
-    bucket = _buckets(signatures(shingled, num_perm), bands, rows)  # signatures freed here
-    centre = _stars(shingled, bucket, threshold, CANDIDATES).tolist()
+    centre = centres(keys, threshold=threshold, num_perm=num_perm, bands=bands, rows=rows)
     group_of = {key: owner[keys[c]] for key, c in zip(keys, centre, strict=True)}
     for fp, key in bodies.items():
         if key in group_of:
             groups[fp] = group_of[key]
     return groups
+
+
+def centres(
+    keys: list[str],
+    *,
+    threshold: float = THRESHOLD,
+    num_perm: int = NUM_PERM,
+    bands: int = BANDS,
+    rows: int = ROWS,
+) -> list[int]:
+    """For distinct body keys in id order (each of at least ``MIN_WORDS`` words): the
+    position of each key's centre (its own for a centre). The step behind
+    :func:`near_duplicate_groups`, for callers that keep the keys elsewhere (in SQL)."""
+    _check(threshold, MIN_WORDS, num_perm, bands, rows)
+    if not keys:
+        return []
+    shingled = _Shingled(keys)
+    bucket = _buckets(signatures(shingled, num_perm), bands, rows)  # signatures freed here
+    centre: list[int] = _stars(shingled, bucket, threshold, CANDIDATES).tolist()
+    return centre
 
 
 def group_texts(

@@ -18,8 +18,10 @@ Times include ingest for both: the toolkit's preprocessing (CSV into SQLite, thr
 own ``preprocess_data``: the CLI's CSV reader turns an empty ``urls`` field into the link
 "" that every post without a link would share in co_link) plus its
 ``compute`` (with ``--time_window`` given explicitly, it defaults to 1 s, and a graphml
-``--output_file``: its CSV output crashes); Separ's native ingest (posts only, activity
-table built) plus ``coaction_edges`` for the layer. Every run is a fresh subprocess;
+``--output_file``: its CSV output crashes); Separ's native ingest (posts only, loaded
+once, as the toolkit preprocesses once) plus, per layer, the build of that layer's
+activity (for co_tweet and co_similar the Persian-aware folding and near-duplicate grouping
+of every text) and ``coaction_edges``. Every run is a fresh subprocess;
 peak memory is its maximum resident set (``/usr/bin/time``; for the toolkit, the largest
 of its worker processes). A toolkit run longer than ``--timeout`` is stopped and reported
 as "> N s".
@@ -66,9 +68,9 @@ LAYERS = {
 }
 
 SEPAR_CHILD = """
-import inspect, json, resource, sys, time
+import json, resource, sys, time
 from separ.detectors.coaction import coaction_edges
-from separ.ingest import ingest
+from separ.ingest import ingest, ingest_memory
 from separ.workspace import Workspace
 import separ.activity
 
@@ -95,36 +97,18 @@ def layer_edges(ws, verb, alpha, min_shared):
 
 with Workspace(db) as ws:
     t = time.perf_counter()
-    report = ingest(ws, src, "native")
+    report = ingest(ws, src, "native", build_activity=False)  # each layer builds its own
     result["ingest_seconds"] = time.perf_counter() - t
     result["records"] = report.records
     result["peak_mb_ingest"] = peak()
     for verb in layers:
         info = {}
         t = time.perf_counter()
-        if verb == "post_neardup":
-            if "neardup" in inspect.getsource(separ.activity):
-                verb_used = "post"  # the post layer already groups near-duplicates
-            else:
-                from separ.neardup import group_texts
-                import pyarrow as pa
-                texts = [r[0] for r in ws.con.execute(
-                    "SELECT DISTINCT text FROM posts WHERE text IS NOT NULL AND kind <> 'repost'"
-                ).fetchall()]
-                groups = group_texts(texts)
-                ws.con.register("_nd", pa.table({"value": pa.array(texts, pa.string()),
-                                                  "grp": pa.array(groups, pa.string())}))
-                ws.con.execute(
-                    "DELETE FROM activity WHERE verb = 'post_neardup'")
-                ws.con.execute(
-                    "INSERT INTO activity SELECT 'p:' || p.post_id, p.account_id, "
-                    "'post_neardup', m.grp, p.created_at FROM posts p JOIN _nd m "
-                    "ON p.text = m.value WHERE p.kind <> 'repost' AND m.grp IS NOT NULL")
-                ws.con.unregister("_nd")
-                verb_used = "post_neardup"
-                info["neardup_layer_seconds"] = time.perf_counter() - t
-        else:
-            verb_used = verb
+        # the post layer groups near-duplicates (separ.neardup): co_tweet and co_similar
+        verb_used = "post" if verb == "post_neardup" else verb
+        with ingest_memory(ws):
+            separ.activity.build_activity(ws, [verb_used])
+        info["activity_seconds"] = time.perf_counter() - t
         prep = time.perf_counter() - t
         seconds, info["edges"] = layer_edges(ws, verb_used, alpha, min_shared)
         info["seconds"] = prep + seconds
@@ -298,6 +282,33 @@ def toolkit_edges(db: Path, network: str, min_weight: int) -> set[tuple[str, str
 
 
 def run_toolkit(csv: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """The toolkit's runs; with ``--reuse-toolkit``, those saved by an earlier run with the
+    same posts and settings (the toolkit does not change between runs of Separ)."""
+    saved = HERE / "toolkit-result.json"
+    settings = {k: vars(args)[k] for k in ("rows", "window", "timeout", "min_weight", "similarity")}
+    settings["csv_bytes"] = csv.stat().st_size
+    if args.reuse_toolkit and saved.exists():
+        old = json.loads(saved.read_text())
+        if old["settings"] == settings and set(args.layers) <= set(old["result"]["layers"]):
+            print("toolkit: reusing the runs saved in toolkit-result.json", flush=True)
+            result: dict[str, Any] = old["result"]
+            for r in result["layers"].values():
+                if r["edges"] is not None:
+                    r["edges"] = {(a, b) for a, b in r["edges"]}
+            return result
+    result = _run_toolkit(csv, args)
+    plain = {
+        **result,
+        "layers": {
+            n: {**r, "edges": None if r["edges"] is None else sorted(r["edges"])}
+            for n, r in result["layers"].items()
+        },
+    }
+    saved.write_text(json.dumps({"settings": settings, "result": plain}))
+    return result
+
+
+def _run_toolkit(csv: Path, args: argparse.Namespace) -> dict[str, Any]:
     cli = str(venv())
     db = HERE / "toolkit.db"
     for leftover in HERE.glob("toolkit.db*"):
@@ -401,6 +412,9 @@ def main() -> None:
     parser.add_argument("--alpha", type=float, default=1e-3)
     parser.add_argument("--min-shared", type=int, default=3)
     parser.add_argument("--pair-cap", type=int, default=16)
+    parser.add_argument(
+        "--reuse-toolkit", action="store_true", help="reuse saved toolkit runs (same settings)"
+    )
     parser.add_argument("--planted-min", type=int, default=3, help="co-actions per planted pair")
     args = parser.parse_args()
     HERE.mkdir(parents=True, exist_ok=True)
@@ -444,7 +458,7 @@ def main() -> None:
             ),
             "separ_seconds": sp_total,
             "separ_layer_seconds": sp["seconds"],
-            "separ_neardup_layer_seconds": sp.get("neardup_layer_seconds"),
+            "separ_activity_seconds": sp.get("activity_seconds"),
             "separ_raw_seconds": sp["raw_seconds"],
             "speedup": None if tk_total is None else tk_total / sp_total,
             "speedup_at_least": (pre + tk["timeout"]) / sp_total if tk["timeout"] else None,
@@ -469,10 +483,10 @@ def main() -> None:
             f"{fmt(row['toolkit_edges'], ','):>9} {len(raw):>9,} {len(sig):>7,}"
         )
     for row in rows:
-        nd = row["separ_neardup_layer_seconds"]
+        act = row["separ_activity_seconds"]
         lines.append(
             f"separ {row['layer']} ({row['separ_verb']}): layer {row['separ_layer_seconds']:.1f} s"
-            + (f", near-duplicate grouping {nd:.1f} s" if nd is not None else "")
+            + (f", of which building its activity {act:.1f} s" if act is not None else "")
             + (
                 f"; toolkit compute {row['toolkit_compute_seconds']:.1f} s"
                 f", peak {row['toolkit_peak_mb']:,.0f} MB"

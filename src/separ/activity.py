@@ -13,10 +13,15 @@ fingerprint of the group's centre text, so variants of one message are one objec
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import get_context
 
 import pyarrow as pa
 
+from separ.errors import ParameterError
 from separ.neardup import MIN_WORDS, centres, key_fingerprint, text_keys
 from separ.text import normalize_hashtag, normalize_url, url_domain
 from separ.workspace import Workspace
@@ -58,6 +63,39 @@ def _domain(value: str) -> str | None:
     return url_domain(value) or None
 
 
+PARALLEL_MIN = BATCH
+"""Fold texts in worker processes once a batch holds at least this many distinct texts
+(below it, starting the workers costs more than it saves)."""
+MAX_WORKERS = 8
+
+
+def _keys(values: list[str]) -> tuple[list[str | None], list[str]]:
+    """The fingerprint of each text's full key, and its body key (see ``text_keys``)."""
+    fps: list[str | None] = []
+    bodies: list[str] = []
+    for value in values:
+        full, body = text_keys(value)
+        fps.append(key_fingerprint(full))
+        bodies.append(body)
+    return fps, bodies
+
+
+def _keys_in(
+    pool: ProcessPoolExecutor, values: list[str], workers: int
+) -> tuple[list[str | None], list[str]]:
+    """:func:`_keys` split over the pool's processes (empty lists if the pool broke)."""
+    step = -(-len(values) // workers)
+    fps: list[str | None] = []
+    bodies: list[str] = []
+    try:
+        for f, b in pool.map(_keys, [values[i : i + step] for i in range(0, len(values), step)]):
+            fps += f
+            bodies += b
+    except BrokenProcessPool:
+        return [], []
+    return fps, bodies
+
+
 def _text_groups(ws: Workspace, query: str) -> None:
     """Create temp table ``_text_map(value, fp)``: each distinct text of ``query`` and its
     near-duplicate group id (``None`` when the text has nothing to match on).
@@ -68,24 +106,33 @@ def _text_groups(ws: Workspace, query: str) -> None:
     """
     con = ws.con
     con.execute("CREATE OR REPLACE TEMP TABLE _text_map (value VARCHAR, fp VARCHAR, body VARCHAR)")
-    for batch in con.cursor().sql(query).to_arrow_reader(BATCH):
-        values: list[str] = batch.column(0).to_pylist()
-        fps: list[str | None] = []
-        bodies: list[str] = []
-        for value in values:
-            full, body = text_keys(value)
-            fps.append(key_fingerprint(full))
-            bodies.append(body)
-        table = pa.table(
-            {
-                "value": pa.array(values, pa.string()),
-                "fp": pa.array(fps, pa.string()),
-                "body": pa.array(bodies, pa.string()),
-            }
-        )
-        con.register("_separ_map", table)
-        con.execute("INSERT INTO _text_map SELECT * FROM _separ_map")
-        con.unregister("_separ_map")
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for batch in con.cursor().sql(query).to_arrow_reader(BATCH):
+            values: list[str] = batch.column(0).to_pylist()
+            if pool is None and workers > 1 and len(values) >= PARALLEL_MIN:
+                pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+            if pool is not None:
+                fps, bodies = _keys_in(pool, values, workers)
+                if not fps:  # the workers could not start (a __main__ they cannot import)
+                    pool.shutdown()
+                    pool, workers = None, 1
+            if pool is None:
+                fps, bodies = _keys(values)
+            table = pa.table(
+                {
+                    "value": pa.array(values, pa.string()),
+                    "fp": pa.array(fps, pa.string()),
+                    "body": pa.array(bodies, pa.string()),
+                }
+            )
+            con.register("_separ_map", table)
+            con.execute("INSERT INTO _text_map SELECT * FROM _separ_map")
+            con.unregister("_separ_map")
+    finally:
+        if pool is not None:
+            pool.shutdown()
     # a fingerprint's body is its smallest; each long body once, owned by its smallest
     # fingerprint, numbered in owner order
     con.execute(
@@ -117,113 +164,157 @@ def _text_groups(ws: Workspace, query: str) -> None:
     con.execute("DROP TABLE _bodies; DROP TABLE _fp_body")
 
 
-def build_activity(ws: Workspace) -> int:
-    """(Re)build the activity table from the native tables; returns its row count."""
+STEPS: list[tuple[frozenset[str], str]] = [
+    (
+        frozenset({"repost", "reply", "quote"}),
+        """INSERT INTO activity
+        SELECT 'p:' || post_id, account_id, kind, ref_post_id, created_at
+        FROM posts WHERE kind IN ({kinds}) AND ref_post_id IS NOT NULL""",
+    ),
+    (
+        frozenset({"post"}),
+        """INSERT INTO activity
+        SELECT 'p:' || p.post_id, p.account_id, 'post', m.fp, p.created_at
+        FROM posts p JOIN _text_map m ON p.text = m.value
+        WHERE p.kind <> 'repost' AND m.fp IS NOT NULL""",
+    ),
+    (
+        frozenset({"hashtag", "hashtag_seq"}),
+        """CREATE OR REPLACE TEMP TABLE _post_tags AS
+        SELECT p.post_id, p.account_id, p.created_at, u.i, m.tag
+        FROM posts p, unnest(p.hashtags) WITH ORDINALITY AS u(h, i)
+        JOIN _tag_map m ON m.value = u.h
+        WHERE m.tag IS NOT NULL""",
+    ),
+    (
+        frozenset({"hashtag"}),
+        """INSERT INTO activity
+        SELECT DISTINCT 'p:' || post_id, account_id, 'hashtag', tag, created_at FROM _post_tags""",
+    ),
+    (
+        frozenset({"hashtag_seq"}),
+        """INSERT INTO activity
+        SELECT 'p:' || post_id, any_value(account_id), 'hashtag_seq',
+               array_to_string(list_distinct(list(tag ORDER BY i)), ' '), any_value(created_at)
+        FROM _post_tags GROUP BY post_id
+        HAVING count(DISTINCT tag) >= 2""",
+    ),
+    (
+        frozenset({"link", "domain"}),
+        """CREATE OR REPLACE TEMP TABLE _post_urls AS
+        SELECT DISTINCT p.post_id, p.account_id, p.created_at, m.url, m.domain
+        FROM posts p, unnest(p.urls) AS u(v) JOIN _url_map m ON m.value = u.v""",
+    ),
+    (
+        frozenset({"link"}),
+        """INSERT INTO activity
+        SELECT 'p:' || post_id, account_id, 'link', url, created_at FROM _post_urls
+        WHERE url IS NOT NULL""",
+    ),
+    (
+        frozenset({"domain"}),
+        """INSERT INTO activity
+        SELECT DISTINCT 'p:' || post_id, account_id, 'domain', domain, created_at
+        FROM _post_urls WHERE domain IS NOT NULL""",
+    ),
+    (
+        frozenset({"domain"}),  # sources that give domains without URLs (CooRTweet's domain ids)
+        """INSERT INTO activity
+        SELECT DISTINCT 'p:' || post_id, account_id, 'domain', d, created_at
+        FROM (SELECT post_id, account_id, created_at,
+                     CASE WHEN json_type(extra, '$.domains') = 'ARRAY'
+                          THEN from_json(json_extract(extra, '$.domains'), '["VARCHAR"]')
+                     END AS ds
+              FROM posts WHERE extra IS NOT NULL) p, unnest(p.ds) AS u(d)
+        WHERE d IS NOT NULL AND d <> ''""",
+    ),
+    (
+        frozenset({"mention"}),
+        """INSERT INTO activity
+        SELECT DISTINCT 'p:' || p.post_id, p.account_id, 'mention',
+               CASE WHEN starts_with(u.m, '@')
+                    THEN coalesce(h.account_id, lower(u.m)) ELSE u.m END,
+               p.created_at
+        FROM posts p, unnest(p.mentions) AS u(m)
+        LEFT JOIN _handles h ON starts_with(u.m, '@') AND h.handle = lower(ltrim(u.m, '@'))""",
+    ),
+    (
+        frozenset({"media"}),
+        """INSERT INTO activity
+        SELECT DISTINCT 'p:' || p.post_id, p.account_id, 'media', lower(u.m), p.created_at
+        FROM posts p, unnest(p.media_hashes) AS u(m)""",
+    ),
+    (
+        frozenset({"follow"}),
+        """INSERT INTO activity
+        SELECT 'f:' || follower_id || '>' || followee_id, follower_id, 'follow',
+               followee_id, created_at
+        FROM follows""",
+    ),
+    (
+        frozenset({"report"}),
+        """INSERT INTO activity
+        SELECT 'r:' || report_id, reporter_id, 'report', target_account_id, created_at
+        FROM reports""",
+    ),
+    (
+        frozenset({"avatar"}),
+        """INSERT INTO activity
+        SELECT 'a:' || account_id, account_id, 'avatar', lower(avatar_hash), created_at
+        FROM accounts WHERE avatar_hash IS NOT NULL AND NOT coalesce(default_avatar, false)""",
+    ),
+]
+"""Each step of the build and the layers it serves, in order."""
+
+LAYERS = frozenset().union(*(verbs for verbs, _ in STEPS))
+
+
+def build_activity(ws: Workspace, verbs: Iterable[str] | None = None) -> int:
+    """(Re)build the activity table from the native tables; returns its row count.
+
+    ``verbs`` rebuilds only those layers (the others stay as they are): a detector or a
+    benchmark that needs one layer does not pay for the text folding of the ``post`` one.
+    """
+    want = LAYERS if verbs is None else frozenset(verbs)
+    if want - LAYERS:
+        raise ParameterError(
+            f"unknown activity layer(s) {', '.join(sorted(want - LAYERS))} "
+            f"(known: {', '.join(sorted(LAYERS))})"
+        )
     con = ws.con
-    _map_distinct(
-        ws,
-        "_tag_map",
-        "SELECT DISTINCT h FROM (SELECT unnest(hashtags) AS h FROM posts) WHERE h IS NOT NULL",
-        {"tag": _hashtag},
-    )
-    _map_distinct(
-        ws,
-        "_url_map",
-        "SELECT DISTINCT u FROM (SELECT unnest(urls) AS u FROM posts) WHERE u IS NOT NULL",
-        {"url": _url, "domain": _domain},
-    )
-    _text_groups(ws, "SELECT DISTINCT text FROM posts WHERE text IS NOT NULL AND kind <> 'repost'")
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE _handles AS
-        SELECT lower(ltrim(handle, '@')) AS handle, min(account_id) AS account_id
-        FROM accounts WHERE handle IS NOT NULL GROUP BY 1"""
-    )
+    if want & {"hashtag", "hashtag_seq"}:
+        _map_distinct(
+            ws,
+            "_tag_map",
+            "SELECT DISTINCT h FROM (SELECT unnest(hashtags) AS h FROM posts) WHERE h IS NOT NULL",
+            {"tag": _hashtag},
+        )
+    if want & {"link", "domain"}:
+        _map_distinct(
+            ws,
+            "_url_map",
+            "SELECT DISTINCT u FROM (SELECT unnest(urls) AS u FROM posts) WHERE u IS NOT NULL",
+            {"url": _url, "domain": _domain},
+        )
+    if "post" in want:
+        _text_groups(
+            ws, "SELECT DISTINCT text FROM posts WHERE text IS NOT NULL AND kind <> 'repost'"
+        )
+    if "mention" in want:
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE _handles AS
+            SELECT lower(ltrim(handle, '@')) AS handle, min(account_id) AS account_id
+            FROM accounts WHERE handle IS NOT NULL GROUP BY 1"""
+        )
+    kinds = ", ".join(f"'{k}'" for k in sorted(want & {"repost", "reply", "quote"}))
     with ws.transaction():
-        con.execute("DELETE FROM activity")
-        con.execute(
-            """INSERT INTO activity
-            SELECT 'p:' || post_id, account_id, kind, ref_post_id, created_at
-            FROM posts WHERE kind IN ('repost', 'reply', 'quote') AND ref_post_id IS NOT NULL"""
-        )
-        con.execute(
-            """INSERT INTO activity
-            SELECT 'p:' || p.post_id, p.account_id, 'post', m.fp, p.created_at
-            FROM posts p JOIN _text_map m ON p.text = m.value
-            WHERE p.kind <> 'repost' AND m.fp IS NOT NULL"""
-        )
-        con.execute(
-            """CREATE OR REPLACE TEMP TABLE _post_tags AS
-            SELECT p.post_id, p.account_id, p.created_at, u.i, m.tag
-            FROM posts p, unnest(p.hashtags) WITH ORDINALITY AS u(h, i)
-            JOIN _tag_map m ON m.value = u.h
-            WHERE m.tag IS NOT NULL"""
-        )
-        con.execute(
-            """INSERT INTO activity
-            SELECT DISTINCT 'p:' || post_id, account_id, 'hashtag', tag, created_at FROM _post_tags"""
-        )
-        con.execute(
-            """INSERT INTO activity
-            SELECT 'p:' || post_id, any_value(account_id), 'hashtag_seq',
-                   array_to_string(list_distinct(list(tag ORDER BY i)), ' '), any_value(created_at)
-            FROM _post_tags GROUP BY post_id
-            HAVING count(DISTINCT tag) >= 2"""
-        )
-        con.execute(
-            """CREATE OR REPLACE TEMP TABLE _post_urls AS
-            SELECT DISTINCT p.post_id, p.account_id, p.created_at, m.url, m.domain
-            FROM posts p, unnest(p.urls) AS u(v) JOIN _url_map m ON m.value = u.v"""
-        )
-        con.execute(
-            """INSERT INTO activity
-            SELECT 'p:' || post_id, account_id, 'link', url, created_at FROM _post_urls
-            WHERE url IS NOT NULL"""
-        )
-        con.execute(
-            """INSERT INTO activity
-            SELECT DISTINCT 'p:' || post_id, account_id, 'domain', domain, created_at
-            FROM _post_urls WHERE domain IS NOT NULL"""
-        )
-        con.execute(  # sources that give domains without URLs (CooRTweet's domain ids)
-            """INSERT INTO activity
-            SELECT DISTINCT 'p:' || post_id, account_id, 'domain', d, created_at
-            FROM (SELECT post_id, account_id, created_at,
-                         CASE WHEN json_type(extra, '$.domains') = 'ARRAY'
-                              THEN from_json(json_extract(extra, '$.domains'), '["VARCHAR"]')
-                         END AS ds
-                  FROM posts WHERE extra IS NOT NULL) p, unnest(p.ds) AS u(d)
-            WHERE d IS NOT NULL AND d <> ''"""
-        )
-        con.execute(
-            """INSERT INTO activity
-            SELECT DISTINCT 'p:' || p.post_id, p.account_id, 'mention',
-                   CASE WHEN starts_with(u.m, '@')
-                        THEN coalesce(h.account_id, lower(u.m)) ELSE u.m END,
-                   p.created_at
-            FROM posts p, unnest(p.mentions) AS u(m)
-            LEFT JOIN _handles h ON starts_with(u.m, '@') AND h.handle = lower(ltrim(u.m, '@'))"""
-        )
-        con.execute(
-            """INSERT INTO activity
-            SELECT DISTINCT 'p:' || p.post_id, p.account_id, 'media', lower(u.m), p.created_at
-            FROM posts p, unnest(p.media_hashes) AS u(m)"""
-        )
-        con.execute(
-            """INSERT INTO activity
-            SELECT 'f:' || follower_id || '>' || followee_id, follower_id, 'follow',
-                   followee_id, created_at
-            FROM follows"""
-        )
-        con.execute(
-            """INSERT INTO activity
-            SELECT 'r:' || report_id, reporter_id, 'report', target_account_id, created_at
-            FROM reports"""
-        )
-        con.execute(
-            """INSERT INTO activity
-            SELECT 'a:' || account_id, account_id, 'avatar', lower(avatar_hash), created_at
-            FROM accounts WHERE avatar_hash IS NOT NULL AND NOT coalesce(default_avatar, false)"""
-        )
+        if want == LAYERS:
+            con.execute("DELETE FROM activity")
+        else:
+            con.execute("DELETE FROM activity WHERE list_contains(?, verb)", [sorted(want)])
+        for layers, sql in STEPS:
+            if layers & want:
+                con.execute(sql.replace("{kinds}", kinds))
     for temp in ("_tag_map", "_url_map", "_text_map", "_handles", "_post_tags", "_post_urls"):
         con.execute(f"DROP TABLE IF EXISTS {temp}")
     return ws.count("activity")

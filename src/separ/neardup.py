@@ -33,12 +33,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from array import array
 from collections.abc import Iterable, Mapping
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from separ.errors import ParameterError
 from separ.text import match_key
@@ -180,19 +181,21 @@ class _Shingled:
     (dense word numbers) and ``hashes[ids[...]]`` their 64-bit hashes."""
 
     def __init__(self, keys: list[str]) -> None:
-        number: dict[str, int] = {}
-        flat = array("i")  # machine integers: a list of Python ints costs 36 bytes each
-        at = array("q", [0])
-        for key in keys:
-            for w in dict.fromkeys(key.split()):
-                i = number.get(w)
-                if i is None:
-                    i = number[w] = len(number)
-                flat.append(i)
-            at.append(len(flat))
-        self.ids: I32 = np.frombuffer(flat, dtype=np.int32) if flat else np.zeros(0, np.int32)
-        self.at: I64 = np.frombuffer(at, dtype=np.int64)
-        self.hashes: U64 = np.asarray([_word_hash(w) for w in number], dtype=np.uint64)
+        # split, numbered and de-duplicated in bulk (Arrow and NumPy): the words of a key
+        # are a set, so their order within it does not matter
+        split = pc.utf8_split_whitespace(pa.array(keys, pa.string()))
+        words = pc.dictionary_encode(split.flatten())
+        number = words.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        width = max(len(words.dictionary), 1)
+        lengths = pc.list_value_length(split).to_numpy(zero_copy_only=False)
+        code = np.repeat(np.arange(len(keys), dtype=np.int64), lengths) * width + number
+        code.sort()  # (np.unique takes 50x longer here)
+        code = code[np.concatenate([[True], code[1:] != code[:-1]])]
+        self.ids: I32 = (code % width).astype(np.int32)
+        self.at: I64 = np.searchsorted(code // width, np.arange(len(keys) + 1)).astype(np.int64)
+        self.hashes: U64 = np.asarray(
+            [_word_hash(w) for w in words.dictionary.to_pylist()], dtype=np.uint64
+        )
 
     def values(self, i: int) -> U32:
         """Key ``i``'s shingles as the 32-bit values MinHash sees."""

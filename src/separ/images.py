@@ -223,7 +223,8 @@ def near_pairs(a: U64, b: U64 | None = None, *, max_distance: int) -> tuple[I64,
             found.append(qi[close] * n_other + bj[close])
     if not found:
         return empty, empty, empty
-    keys = np.unique(np.concatenate(found))
+    keys = np.sort(np.concatenate(found))  # sorted and de-duplicated (np.unique is slow here)
+    keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]
     i, j = keys // n_other, keys % n_other
     return i, j, distances(a[i], other[j])
 

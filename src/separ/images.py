@@ -39,6 +39,7 @@ from PIL import Image, UnidentifiedImageError
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from separ.arrays import sorted_unique
 from separ.errors import InputError, ParameterError
 from separ.workspace import Workspace
 
@@ -223,8 +224,7 @@ def near_pairs(a: U64, b: U64 | None = None, *, max_distance: int) -> tuple[I64,
             found.append(qi[close] * n_other + bj[close])
     if not found:
         return empty, empty, empty
-    keys = np.sort(np.concatenate(found))  # sorted and de-duplicated (np.unique is slow here)
-    keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]
+    keys = sorted_unique(np.concatenate(found))
     i, j = keys // n_other, keys % n_other
     return i, j, distances(a[i], other[j])
 

@@ -41,6 +41,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from separ.arrays import sorted_unique
 from separ.errors import ParameterError
 from separ.text import match_key
 
@@ -188,9 +189,9 @@ class _Shingled:
         number = words.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         width = max(len(words.dictionary), 1)
         lengths = pc.list_value_length(split).to_numpy(zero_copy_only=False)
-        code = np.repeat(np.arange(len(keys), dtype=np.int64), lengths) * width + number
-        code.sort()  # (np.unique takes 50x longer here)
-        code = code[np.concatenate([[True], code[1:] != code[:-1]])]
+        code = sorted_unique(
+            np.repeat(np.arange(len(keys), dtype=np.int64), lengths) * width + number
+        )
         self.ids: I32 = (code % width).astype(np.int32)
         self.at: I64 = np.searchsorted(code // width, np.arange(len(keys) + 1)).astype(np.int64)
         self.hashes: U64 = np.asarray(

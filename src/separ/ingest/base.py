@@ -54,7 +54,8 @@ class Importer(ABC):
 
     @abstractmethod
     def read(self, file: Path, loader: Loader, progress: Progress | None) -> None:
-        """Stream ``file`` into ``loader`` (``loader.add``/``add_json``/``bad``)."""
+        """Stream ``file`` into ``loader`` (``loader.add`` and ``loader.bad``; the native
+        importer also hands whole files to ``add_parquet``/``add_csv``/``add_jsonl``)."""
 
 
 def options_of(cls: type[Importer]) -> list[str]:

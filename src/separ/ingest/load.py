@@ -1,9 +1,11 @@
 """The one load path every importer uses: stage, validate, de-duplicate, insert — in SQL.
 
 An importer hands the :class:`Loader` batches of native-table rows as Arrow tables (any
-column types; native names; a ``_line`` column) or raw JSON lines. Batches are staged
-as text in the workspace file (so memory stays bounded), then :meth:`Loader.finish` types
-and checks every row in one SQL pass per table:
+column types; native names; a ``_line`` column), staged as text in the workspace file (so
+memory stays bounded); the native importer hands whole files instead, which DuckDB reads
+in bulk (Parquet as a view, CSV and JSON lines typed as they are staged, see
+:mod:`separ.ingest.bulk`). :meth:`Loader.finish` then types (if not done yet) and checks
+every row in one SQL pass per table:
 
 * a row that breaks the native format (missing required value, bad time, unknown enum
   value, bad number or list) goes to ``quarantine`` with its line and the reason;

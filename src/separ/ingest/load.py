@@ -225,7 +225,6 @@ class Loader:
         self.con = ws.con
         self.result = FileResult(source, fmt, ingest_id)
         self._staged: dict[str, str] = {}  # table -> "TABLE", "VIEW" or "TYPED" (a table)
-        self._rules: dict[str, tuple[str, str]] = {}  # of a typed stage: (valid, why not)
         self._rows = 0
         self._reader_bad: list[tuple[int, str, str, str | None]] = []
         self.con.execute(MACROS)
@@ -274,7 +273,7 @@ class Loader:
 
     def add_jsonl(self, table: str, path: Path, max_bytes: int) -> None:
         """Stage a JSON-lines file whose keys are native column names, read in bulk by
-        DuckDB (see :mod:`separ.ingest.bulk`), parsed and typed in the same statement:
+        DuckDB (see :mod:`separ.ingest.bulk`), then parsed and typed in one parallel pass:
         each line becomes a struct of text fields (numbers become their text, lists and
         objects their JSON), then native types. Lines that are not JSON objects go to
         quarantine with their text."""
@@ -305,22 +304,17 @@ class Loader:
             "CASE WHEN r IS NULL THEN CASE WHEN json_valid(_json) THEN 'not a JSON object' "
             "ELSE 'not valid JSON' END END"
         )
-        have = {c.name: "VARCHAR" for c in spec.columns} | {"extra": "VARCHAR"}
         lines = f"_lines_{spec.name}"
         numbered = read_lines(self.con, path, self.bad, max_bytes, target=lines)
         self._flush_bad()
-        self.con.execute(
-            self._typed_stage(
-                spec,
-                have,
-                f"""SELECT {vals}, {extra} AS extra, _line, _line AS _row,
-                    {not_object} AS _reject, CASE WHEN r IS NULL THEN left(_json, 4000) END AS _raw
-                FROM (SELECT _line, _json, {parsed} AS r FROM ({numbered})
-                      WHERE starts_with(_json, '{{') OR trim(_json, ' \t\r\n') <> '')""",
-            )
+        self._stage_typed(
+            spec,
+            f"""SELECT {vals}, {extra} AS extra, _line, _line AS _row,
+                {not_object} AS _reject, CASE WHEN r IS NULL THEN left(_json, 4000) END AS _raw
+            FROM (SELECT _line, _json, {parsed} AS r FROM ({numbered})
+                  WHERE starts_with(_json, '{{') OR trim(_json, ' \t\r\n') <> '')""",
         )
         self.con.execute(f"DROP TABLE {lines}")
-        self.result.records += self._scalar(f"SELECT count(*) FROM {self._stage_name(spec)}")
 
     def add_csv(self, table: str, path: Path, header: list[str], header_lines: int) -> bool:
         """Stage a native CSV file read in bulk by DuckDB (see :mod:`separ.ingest.bulk`),
@@ -348,21 +342,16 @@ class Loader:
         named = ", ".join(f"c{i} AS {q(n)}" for i, n in enumerate(header))
         cols = [q(c) if c in header else f"CAST(NULL AS VARCHAR) AS {q(c)}" for c in spec.names]
         extras = [n for n in header if n not in spec.names and n != "extra"]
-        have = {c.name: "VARCHAR" for c in spec.columns} | {"extra": "VARCHAR"}
-        self.con.execute(
-            self._typed_stage(
-                spec,
-                have,
-                f"""SELECT {", ".join(cols)}, {_extra_expr(extras, "extra" in header)} AS extra,
-                    _line, _line AS _row, _reject, NULL AS _raw
-                FROM (SELECT {named}, _line,
-                             CASE WHEN {huge} THEN 'a field is longer than {MAX_FIELD_BYTES} bytes'
-                             END AS _reject
-                      FROM ({numbered}))""",
-            )
+        self._stage_typed(
+            spec,
+            f"""SELECT {", ".join(cols)}, {_extra_expr(extras, "extra" in header)} AS extra,
+                _line, _line AS _row, _reject, NULL AS _raw
+            FROM (SELECT {named}, _line,
+                         CASE WHEN {huge} THEN 'a field is longer than {MAX_FIELD_BYTES} bytes'
+                         END AS _reject
+                  FROM ({numbered}))""",
         )
         self.con.execute(f"DROP TABLE {records}")
-        self.result.records += self._scalar(f"SELECT count(*) FROM {self._stage_name(spec)}")
         return True
 
     def add_parquet(self, table: str, path: Path) -> None:
@@ -457,13 +446,14 @@ class Loader:
             reason = f"coalesce(t._reject, {reason})"
         return select, ok, reason
 
-    def _typed_stage(self, spec: Table, have: dict[str, str], rows: str) -> str:
-        """SQL creating the stage of ``spec`` already typed, from the query ``rows`` (native
-        columns with SQL types ``have``, ``extra``, ``_line``, ``_row``, ``_reject``, ``_raw``)."""
-        select, ok, reason = self._typing(spec, have, rejects=True)
+    def _stage_typed(self, spec: Table, rows: str) -> None:
+        """Stage ``spec`` already typed, from the query ``rows`` (the native columns and
+        ``extra`` as text, ``_line``, ``_row``, ``_reject``, ``_raw``), and count its rows."""
+        stage = self._stage_name(spec)
+        select, _, _ = self._typing(spec, _text_columns(spec), rejects=True)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT {select} FROM ({rows}) s")
         self._staged[spec.name] = "TYPED"
-        self._rules[spec.name] = (ok, reason)
-        return f"CREATE OR REPLACE TEMP TABLE {self._stage_name(spec)} AS SELECT {select} FROM ({rows}) s"
+        self.result.records += self._scalar(f"SELECT count(*) FROM {stage}")
 
     def _typed_table(self, spec: Table) -> tuple[str, str]:
         """Make ``_typed`` (every staged row typed once) and return SQL for (row is valid,
@@ -477,7 +467,8 @@ class Loader:
         if self._staged[spec.name] == "TYPED":
             self.con.execute(f"ALTER TABLE {stage} RENAME TO _typed")
             del self._staged[spec.name]
-            return self._rules[spec.name]
+            _, ok, reason = self._typing(spec, _text_columns(spec), rejects=True)
+            return ok, reason
         have = {str(r[0]): str(r[1]) for r in self.con.execute(f"DESCRIBE {stage}").fetchall()}
         select, ok, reason = self._typing(spec, have, rejects=False)
         self.con.execute(f"CREATE TEMP TABLE _typed AS SELECT {select} FROM {stage} s")
@@ -673,6 +664,11 @@ class Loader:
     def _scalar(self, query: str) -> int:
         rows = self.con.execute(query).fetchall()
         return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+
+def _text_columns(spec: Table) -> dict[str, str]:
+    """The SQL types of a stage that holds every column (and ``extra``) as text."""
+    return {c.name: "VARCHAR" for c in spec.columns} | {"extra": "VARCHAR"}
 
 
 def _as_text(name: str, typ: pa.DataType) -> str:

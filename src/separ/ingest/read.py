@@ -304,8 +304,8 @@ class _Lines:
     def __init__(self, first_line: int, bad: BadRow, invalid: Callable[[int], str]) -> None:
         self.bad = bad
         self.invalid = invalid
-        # Arrow numbers records from the file's start, the skipped header included
-        self.record = first_line if first_line == 1 else 2
+        # Arrow numbers records from the file's start, the skipped header record being 1
+        self.record = 2
         self.next_line = first_line
 
     def _take_invalid(self, invalid: list[tuple[int, str, int]], upto: int | None) -> None:

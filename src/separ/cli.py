@@ -65,6 +65,9 @@ WorkspaceArg = Annotated[
     ),
 ]
 
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
+AlphaOpt = Annotated[float, typer.Option("--alpha", help="False-discovery rate.")]
+
 
 @contextmanager
 def _bytes_progress(label: str) -> Iterator[Callable[[int], Tick]]:
@@ -368,7 +371,7 @@ def signals(
         str | None, typer.Option("--account", help="Explain one account's score, term by term.")
     ] = None,
     top: Annotated[int, typer.Option("--top", help="Show this many accounts.")] = 20,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """The account scorecard: an interpretable inauthenticity score per account, which
     only ever weighs a cohort (it never flags one account on its own).
@@ -615,7 +618,7 @@ def audit_show(
     since: Annotated[str | None, typer.Option("--since", help="ISO 8601 time.")] = None,
     until: Annotated[str | None, typer.Option("--until", help="ISO 8601 time.")] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1)] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Show audit entries, filtered by account, actor, action and time.
 
@@ -703,7 +706,7 @@ def appeal_list(
         str | None, typer.Option("--status", help="open, upheld or overturned.")
     ] = None,
     account: Annotated[str | None, typer.Option("--account", help="Appeals about it.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """List appeals with their status and time to decision.
 
@@ -772,8 +775,8 @@ app.add_typer(rabat_app, name="rabat")
 @app.command()
 def waves(
     workspace: WorkspaceArg,
-    alpha: Annotated[float, typer.Option("--alpha", help="False-discovery rate.")] = 0.05,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    alpha: AlphaOpt = 0.05,
+    as_json: JsonOpt = False,
 ) -> None:
     """Enforcement waves: spikes in restrictions of a community (language, country,
     protected register) against its own baseline, and what drove each.
@@ -798,8 +801,8 @@ def waves(
 @app.command()
 def moderators(
     workspace: WorkspaceArg,
-    alpha: Annotated[float, typer.Option("--alpha", help="False-discovery rate.")] = 0.05,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    alpha: AlphaOpt = 0.05,
+    as_json: JsonOpt = False,
 ) -> None:
     """Moderator audit: moderators whose restrictions fall on protected accounts or
     brigade targets, or are overturned, far more than their peers' (Fisher, BH).
@@ -854,7 +857,7 @@ def rabat_record(
 def rabat_show(
     workspace: WorkspaceArg,
     action: Annotated[str | None, typer.Option("--action", help="Only this restriction.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Show recorded Rabat Plan assessments.
 

@@ -52,6 +52,15 @@ class Action:
     reason: str | None
     ends_at: datetime | None
 
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Action:
+        """An action from the values of :data:`ACTION_COLUMNS`, in that order."""
+        aid, account, post, kind, policy, created, actor, auto, trig, ref, reason, ends = row
+        return cls(
+            aid, account, post, kind, policy, created, actor, bool(auto), trig,
+            tuple(ref or ()), reason, ends,
+        )  # fmt: skip
+
 
 @dataclass(frozen=True, slots=True)
 class Appeal:
@@ -115,13 +124,7 @@ def get_actions(ws: Workspace, action_ids: Sequence[str]) -> dict[str, Action]:
         "WHERE action_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY action_id, created_at",
         [list(action_ids)],
     )
-    out = {}
-    for aid, account, post, kind, policy, created, actor, auto, trig, ref, reason, ends in rows:
-        out[aid] = Action(
-            aid, account, post, kind, policy, created, actor, bool(auto), trig,
-            tuple(ref or ()), reason, ends,
-        )  # fmt: skip
-    return out
+    return {str(row[0]): Action.from_row(row) for row in rows}
 
 
 def get_action(ws: Workspace, action_id: str) -> Action:

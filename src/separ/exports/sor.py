@@ -52,6 +52,7 @@ from typing import Any
 import jsonschema
 
 from separ.decisions import audit
+from separ.decisions.appeals import ACTION_COLUMNS, Action
 from separ.errors import ParameterError, SeparError
 from separ.schema import RESTRICTIONS as SCHEMA_RESTRICTIONS
 from separ.workspace import Workspace
@@ -135,17 +136,9 @@ POLICIES: dict[str, PolicyMap] = {
 
 @dataclass(frozen=True, slots=True)
 class _Action:
-    action_id: str
-    account_id: str
-    post_id: str | None
-    action: str
-    policy: str
-    created_at: datetime
-    actor: str
-    automated: bool
-    trigger: str | None
-    reason: str | None
-    ends_at: datetime | None
+    """A restriction with what its statement needs to say about it."""
+
+    act: Action
     content_at: datetime | None
     has_text: bool
     has_media: bool
@@ -223,8 +216,7 @@ def _load(ws: Workspace, trusted_flaggers: Sequence[str]) -> list[_Action]:
             FROM reviews rv LEFT JOIN decisions d USING (decision_id)
             GROUP BY rv.action_id
         )
-        SELECT a.action_id, a.account_id, a.post_id, a.action, a.policy, a.created_at,
-               a.actor, a.automated, a.trigger, a.reason, a.ends_at,
+        SELECT {", ".join("a." + c.strip() for c in ACTION_COLUMNS.split(","))},
                CASE WHEN a.post_id IS NOT NULL THEN p.created_at ELSE acc.created_at END,
                coalesce(p.text <> '', false), coalesce(len(p.media_hashes) > 0, false),
                p.lang, coalesce(rep.n, 0), rep.span_h, coalesce(rep.brig, 0),
@@ -239,7 +231,8 @@ def _load(ws: Workspace, trusted_flaggers: Sequence[str]) -> list[_Action]:
         ORDER BY a.created_at, a.action_id
         """
     ).fetchall()
-    return [_Action(*row) for row in rows]
+    width = len(ACTION_COLUMNS.split(","))
+    return [_Action(Action.from_row(row[:width]), *row[width:]) for row in rows]
 
 
 def _day(ts: datetime | None) -> str | None:
@@ -248,33 +241,33 @@ def _day(ts: datetime | None) -> str | None:
 
 def _decisions(a: _Action) -> tuple[dict[str, Any], str]:
     """The decision fields and a phrase saying what was done."""
-    end = _day(a.ends_at)
+    end = _day(a.act.ends_at)
     until = f" until {end}" if end else ""
-    if a.action == "suspend":
-        if a.ends_at is None:
+    if a.act.action == "suspend":
+        if a.act.ends_at is None:
             return {"decision_account": "DECISION_ACCOUNT_TERMINATED"}, "Account terminated"
-        days = max(1, round((a.ends_at - a.created_at).total_seconds() / 86_400))
+        days = max(1, round((a.act.ends_at - a.act.created_at).total_seconds() / 86_400))
         return (
             {"decision_account": "DECISION_ACCOUNT_SUSPENDED", "end_date_account_restriction": end},
             f"Account suspended for {days} day{'s' if days != 1 else ''}{until}",
         )
-    if a.action == "remove":
+    if a.act.action == "remove":
         return (
             {
                 "decision_visibility": ["DECISION_VISIBILITY_CONTENT_REMOVED"],
                 "end_date_visibility_restriction": end,
             },
-            "Post removed" if a.post_id else "Content removed",
+            "Post removed" if a.act.post_id else "Content removed",
         )
-    if a.action == "label":
+    if a.act.action == "label":
         return (
             {
                 "decision_visibility": ["DECISION_VISIBILITY_CONTENT_LABELLED"],
                 "end_date_visibility_restriction": end,
             },
-            "Post labelled" if a.post_id else "Account's content labelled",
+            "Post labelled" if a.act.post_id else "Account's content labelled",
         )
-    if a.post_id:  # limit on a post
+    if a.act.post_id:  # limit on a post
         return (
             {
                 "decision_visibility": ["DECISION_VISIBILITY_CONTENT_DEMOTED"],
@@ -292,10 +285,10 @@ def _decisions(a: _Action) -> tuple[dict[str, Any], str]:
 
 
 def _automation(a: _Action) -> tuple[str, str]:
-    detected = a.trigger == "detector" or (a.trigger == "proactive" and a.automated)
-    if a.automated:
+    detected = a.act.trigger == "detector" or (a.act.trigger == "proactive" and a.act.automated)
+    if a.act.automated:
         decided = "AUTOMATED_DECISION_PARTIALLY" if a.human_reviews else "AUTOMATED_DECISION_FULLY"
-    elif a.trigger == "detector" or a.gate_decisions:
+    elif a.act.trigger == "detector" or a.gate_decisions:
         decided = "AUTOMATED_DECISION_PARTIALLY"
     else:
         decided = "AUTOMATED_DECISION_NOT_AUTOMATED"
@@ -303,9 +296,9 @@ def _automation(a: _Action) -> tuple[str, str]:
 
 
 def _source(a: _Action) -> str:
-    if a.trigger == "report":
+    if a.act.trigger == "report":
         return "SOURCE_TRUSTED_FLAGGER" if a.trusted_reports else "SOURCE_ARTICLE_16"
-    if a.trigger == "government":
+    if a.act.trigger == "government":
         return "SOURCE_TYPE_OTHER_NOTIFICATION"
     return "SOURCE_VOLUNTARY"
 
@@ -318,8 +311,8 @@ def _hours(h: float) -> str:
 
 def _facts(a: _Action, done: str, title: str, decided: str) -> str:
     """Plain sentences with numbers; no personal data."""
-    facts = [f"{done} under the platform's policy on {title}, on {_day(a.created_at)}."]
-    if a.trigger == "report" and a.reports:
+    facts = [f"{done} under the platform's policy on {title}, on {_day(a.act.created_at)}."]
+    if a.act.trigger == "report" and a.reports:
         span = f" within {_hours(a.report_span_h or 0.0)}" if a.reports > 1 else ""
         noun = "user reports" if a.reports > 1 else "user report"
         facts.append(f"It followed {a.reports} {noun}{span}.")
@@ -330,11 +323,11 @@ def _facts(a: _Action, done: str, title: str, decided: str) -> str:
                 f"{a.brigade_reports} of the {a.reports} reports came from accounts in a "
                 "suspected coordinated report brigade."
             )
-    elif a.trigger == "government":
+    elif a.act.trigger == "government":
         facts.append("It followed a notice from a public authority.")
-    elif a.trigger == "detector":
+    elif a.act.trigger == "detector":
         facts.append("The account was found by an automated detector of coordinated behaviour.")
-    elif a.trigger == "proactive":
+    elif a.act.trigger == "proactive":
         facts.append("The platform acted on its own initiative.")
     if a.campaign_size:
         facts.append(
@@ -359,13 +352,13 @@ def _statement(
     prefix: str,
     scope: Sequence[str],
 ) -> dict[str, Any]:
-    mapped = _policy(a.policy, policies)
+    mapped = _policy(a.act.policy, policies)
     decision, done = _decisions(a)
     detection, decided = _automation(a)
     out: dict[str, Any] = {k: v for k, v in decision.items() if v is not None}
-    if a.trigger == "government":
+    if a.act.trigger == "government":
         out["decision_ground"] = "DECISION_GROUND_ILLEGAL_CONTENT"
-        out["illegal_content_legal_ground"] = (a.reason or "Order of a public authority")[:500]
+        out["illegal_content_legal_ground"] = (a.act.reason or "Order of a public authority")[:500]
         out["illegal_content_explanation"] = (
             f"A public authority notified the content as illegal; the platform applied its "
             f"policy on {mapped.title}."
@@ -374,10 +367,10 @@ def _statement(
         out["decision_ground"] = "DECISION_GROUND_INCOMPATIBLE_CONTENT"
         out["incompatible_content_ground"] = f"Terms of service: {mapped.title} policy"[:500]
         out["incompatible_content_explanation"] = (
-            a.reason or f"The content breaks the platform's policy on {mapped.title}."
+            a.act.reason or f"The content breaks the platform's policy on {mapped.title}."
         )[:2000]
         out["incompatible_content_illegal"] = "No"
-    if a.post_id:
+    if a.act.post_id:
         kinds = (["CONTENT_TYPE_TEXT"] if a.has_text else []) + (
             ["CONTENT_TYPE_IMAGE"] if a.has_media else []
         )
@@ -396,7 +389,7 @@ def _statement(
     out["territorial_scope"] = list(scope)
     if a.lang and len(a.lang) == 2 and a.lang.isalpha():
         out["content_language"] = a.lang.upper()
-    application = _day(a.created_at) or ""
+    application = _day(a.act.created_at) or ""
     content = _day(a.content_at)
     out["content_date"] = content if content and content >= MIN_CONTENT_DATE else application
     out["application_date"] = application
@@ -404,7 +397,7 @@ def _statement(
     out["source_type"] = _source(a)
     out["automated_detection"] = detection
     out["automated_decision"] = decided
-    out["puid"] = puid(a.action_id, prefix)
+    out["puid"] = puid(a.act.action_id, prefix)
     return out
 
 

@@ -43,6 +43,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 
 from separ import __version__
+from separ.detectors.coaction import duration
 from separ.errors import ParameterError
 from separ.exports import charts
 from separ.images import reused_avatars
@@ -137,13 +138,8 @@ def _days(first: datetime, last: datetime) -> str:
 
 
 def _span(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 3 * DAY:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / DAY:.0f} days"
+    """A duration as co-action findings phrase it, in days from three days on."""
+    return duration(seconds) if seconds < 3 * DAY else f"{seconds / DAY:.0f} days"
 
 
 def _pct(share: float) -> str:

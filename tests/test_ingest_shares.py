@@ -119,6 +119,8 @@ def test_german_elections(ws: separ.Workspace) -> None:
     assert result.tables["posts"].loaded == 194_323
     assert result.tables["accounts"].loaded == 58_317
     assert result.quarantined == identical + no_id
+    posts_counts = result.tables["posts"]  # every row accounted for
+    assert posts_counts.loaded + result.quarantined + posts_counts.merged == len(rows)
     assert ws.sql("SELECT count(*), count(DISTINCT post_id) FROM posts") == [(194_323, 194_323)]
     reasons = dict(
         ws.sql(

@@ -53,7 +53,7 @@ import pyarrow as pa
 
 from separ.errors import InputError
 from separ.ingest.base import Importer, register
-from separ.ingest.load import Loader
+from separ.ingest.load import Loader, TableCounts
 from separ.ingest.read import CHUNK_ROWS, CsvReader, Progress
 
 ROLES: dict[str, tuple[str, ...]] = {
@@ -176,6 +176,7 @@ class SharesImporter(Importer):
             except UnicodeError as exc:  # UTF-16 with an odd number of bytes
                 raise InputError(file, f"cannot be decoded: {exc}") from None
             con.execute(_combine_sql(rows, shares, header, roles, file))
+            folded = con.execute(f"SELECT count(*) FROM {rows}").fetchall()[0][0]
             account = q(roles["account"])
             for table, query in (
                 ("posts", _posts_sql(shares, header, roles)),
@@ -187,6 +188,11 @@ class SharesImporter(Importer):
             ):
                 for batch in con.sql(query).to_arrow_reader(CHUNK_ROWS):
                     loader.add(table, pa.Table.from_batches([batch]))
+                    if table == "posts":
+                        folded -= batch.num_rows
+            # rows of one post with another object are folded into its lists: counted, so
+            # that the file's rows = posts loaded + quarantined + merged
+            loader.result.tables.setdefault("posts", TableCounts()).merged += int(folded)
         finally:
             con.execute(f"DROP TABLE IF EXISTS {rows}")
             con.execute(f"DROP TABLE IF EXISTS {shares}")

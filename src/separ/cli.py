@@ -61,7 +61,8 @@ def _print_json(value: object) -> None:
 WorkspaceArg = Annotated[
     Path,
     typer.Argument(
-        help="Workspace file (created if missing), e.g. separ.duckdb.", show_default=False
+        help="Workspace file, e.g. separ.duckdb (`separ ingest` creates it).",
+        show_default=False,
     ),
 ]
 

@@ -28,14 +28,18 @@ as "> N s".
 
 Planted pairs of a layer: two operation accounts of the same operator that co-act (same
 reposted post, same copy-paste text, same link, same copy-paste message) within the
-window on at least ``--planted-min`` objects of their campaign posts. Recovery is the
-fraction of them that each tool links. Edge agreement is the Jaccard index of the two
-undirected edge sets: the toolkit's (``--min_edge_weight``, a pair kept when both
-directions reach it) against Separ's raw candidate pairs at the same minimum
-(``alpha=1``, ``min_shared`` = the same weight, and ``--pair-cap`` pairs per action in
-dense bursts: the default 16 thins pairs inside bursts of more accounts, a very large value
-pairs everyone, as the toolkit does) and
-against Separ's significant edges.
+window on at least ``--planted-min`` objects of their campaign posts. For each tool's
+network (the toolkit's edges; Separ's raw candidate pairs at the toolkit's minimum,
+``alpha=1`` and ``min_shared`` = ``--min-weight``; Separ's significant edges) the
+recovery table gives the planted pairs it links directly ("pairs"), those whose two
+accounts it connects through any path ("linked": what clustering the network into
+campaigns recovers), and the share of its edges with both accounts in the operation ("op
+share", a precision). Separ links pairs directly only up to ``--pair-cap`` accounts per
+burst: in a denser burst on one object (an operator's hundreds of accounts posting one
+text) each action is paired with about that many others, so the burst stays connected
+without its quadratic number of pairs. The toolkit pairs everyone. Edge agreement is the
+Jaccard index of the toolkit's edges (``--min_edge_weight``, a pair kept when both
+directions reach it) and Separ's raw or significant ones.
 Targets: >= 10x faster than the toolkit on every layer, same or better recovery.
 """
 
@@ -181,6 +185,20 @@ def export_csv(folder: Path) -> tuple[Path, int]:
     return csv, int(n[0]) if n else 0
 
 
+def operation_accounts(folder: Path) -> set[str]:
+    import duckdb
+
+    rows = (
+        duckdb.connect()
+        .execute(
+            f"SELECT account_id FROM read_csv('{folder / 'truth' / 'accounts.csv'}', "
+            "all_varchar = true) WHERE role = 'operation'"
+        )
+        .fetchall()
+    )
+    return {str(r[0]) for r in rows}
+
+
 def planted_pairs(folder: Path, window: float, min_objects: int) -> dict[str, set[tuple[str, str]]]:
     """Per toolkit network: same-operator pairs of operation accounts co-acting on at
     least ``min_objects`` of their campaign's objects within ``window``."""
@@ -284,7 +302,7 @@ def toolkit_edges(db: Path, network: str, min_weight: int) -> set[tuple[str, str
 def run_toolkit(csv: Path, args: argparse.Namespace) -> dict[str, Any]:
     """The toolkit's runs; with ``--reuse-toolkit``, those saved by an earlier run with the
     same posts and settings (the toolkit does not change between runs of Separ)."""
-    saved = HERE / "toolkit-result.json"
+    saved = HERE / f"toolkit-result-{args.rows}.json"
     settings = {k: vars(args)[k] for k in ("rows", "window", "timeout", "min_weight", "similarity")}
     settings["csv_bytes"] = csv.stat().st_size
     if args.reuse_toolkit and saved.exists():
@@ -397,8 +415,71 @@ def recall(found: set[tuple[str, str]] | None, planted: set[tuple[str, str]]) ->
     return len(found & planted) / len(planted)
 
 
+def linked(found: set[tuple[str, str]] | None, planted: set[tuple[str, str]]) -> float | None:
+    """The share of planted pairs whose two accounts are connected (by any path) in the
+    network ``found``: the pair's coordination is recovered even where a thinned network
+    links it through other members of its group rather than directly."""
+    import igraph as ig
+
+    if found is None or not planted:
+        return None
+    names = sorted({a for pair in found for a in pair})
+    index = {n: i for i, n in enumerate(names)}
+    graph = ig.Graph(n=len(names), edges=[(index[a], index[b]) for a, b in found])
+    member: list[int] = graph.connected_components().membership
+    hits = sum(
+        a in index and b in index and member[index[a]] == member[index[b]] for a, b in planted
+    )
+    return hits / len(planted)
+
+
+def op_share(found: set[tuple[str, str]] | None, operation: set[str]) -> float | None:
+    """The share of edges with both accounts in the planted operation (a precision)."""
+    if not found:
+        return None
+    return sum(a in operation and b in operation for a, b in found) / len(found)
+
+
 def fmt(x: float | None, spec: str = ".2f", none: str = "n/a") -> str:
     return none if x is None else format(x, spec)
+
+
+def speed_table(rows: list[dict[str, Any]]) -> list[str]:
+    header = (
+        f"{'layer':16} {'toolkit s':>11} {'separ s':>9} {'speedup':>8} "
+        f"{'tk edges':>9} {'raw':>9} {'sig':>9} {'J raw':>6} {'J sig':>6}"
+    )
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        if row["toolkit_seconds"] is None:
+            tk_s, speed = f"> {row['toolkit_timeout']:.0f}", f">{row['speedup_at_least']:.0f}x"
+        else:
+            tk_s, speed = f"{row['toolkit_seconds']:.1f}", f"{row['speedup']:.1f}x"
+        lines.append(
+            f"{row['layer']:16} {tk_s:>11} {row['separ_seconds']:>9.1f} {speed:>8} "
+            f"{fmt(row['toolkit_edges'], ','):>9} {row['separ_raw_edges']:>9,} "
+            f"{row['separ_edges']:>9,} {fmt(row['jaccard_raw']):>6} "
+            f"{fmt(row['jaccard_significant']):>6}"
+        )
+    return lines
+
+
+def recovery_table(rows: list[dict[str, Any]]) -> list[str]:
+    """Per network: planted pairs linked directly (pairs), connected in the network
+    (linked), and the share of its edges inside the operation (op share)."""
+    tools = (("toolkit", "toolkit"), ("separ_raw", "separ raw"), ("separ", "separ sig"))
+    header = f"{'planted pairs':16} {'':>9} " + " ".join(
+        f"{label + ': pairs':>16} {'linked':>6} {'op share':>8}" for _, label in tools
+    )
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        cells = " ".join(
+            f"{fmt(row[f'recovery_{n}']):>16} {fmt(row[f'linked_{n}']):>6} "
+            f"{fmt(row[f'op_share_{n}'], '.3f'):>8}"
+            for n, _ in tools
+        )
+        lines.append(f"{row['layer']:16} {row['planted_pairs']:>9,} {cells}")
+    return lines
 
 
 def main() -> None:
@@ -413,7 +494,9 @@ def main() -> None:
     parser.add_argument("--min-shared", type=int, default=3)
     parser.add_argument("--pair-cap", type=int, default=16)
     parser.add_argument(
-        "--reuse-toolkit", action="store_true", help="reuse saved toolkit runs (same settings)"
+        "--reuse-toolkit",
+        action="store_true",
+        help="reuse the toolkit runs saved for the same --rows and settings",
     )
     parser.add_argument("--planted-min", type=int, default=3, help="co-actions per planted pair")
     args = parser.parse_args()
@@ -430,13 +513,8 @@ def main() -> None:
 
     pre = toolkit["preprocess"]["seconds"]
     ing = separ["ingest_seconds"]
+    operation = operation_accounts(folder)
     rows = []
-    header = (
-        f"{'layer':16} {'toolkit s':>11} {'separ s':>9} {'speedup':>8} {'planted':>7} "
-        f"{'rec toolkit':>11} {'rec separ':>9} {'(raw)':>6} {'J raw':>6} {'J sig':>6} "
-        f"{'tk edges':>9} {'raw':>9} {'sig':>7}"
-    )
-    lines = [header, "-" * len(header)]
     for network in args.layers:
         verb, label = LAYERS[network]
         tk = toolkit["layers"][network]
@@ -463,25 +541,18 @@ def main() -> None:
             "speedup": None if tk_total is None else tk_total / sp_total,
             "speedup_at_least": (pre + tk["timeout"]) / sp_total if tk["timeout"] else None,
             "planted_pairs": len(truth),
-            "recovery_toolkit": recall(tk_edges, truth),
-            "recovery_separ": recall(sig, truth),
-            "recovery_separ_raw": recall(raw, truth),
             "jaccard_raw": None if tk_edges is None else jaccard(tk_edges, raw),
             "jaccard_significant": None if tk_edges is None else jaccard(tk_edges, sig),
             "toolkit_edges": None if tk_edges is None else len(tk_edges),
             "separ_raw_edges": len(raw),
             "separ_edges": len(sig),
         }
+        for name, found in (("toolkit", tk_edges), ("separ_raw", raw), ("separ", sig)):
+            row[f"recovery_{name}"] = recall(found, truth)
+            row[f"linked_{name}"] = linked(found, truth)
+            row[f"op_share_{name}"] = op_share(found, operation)
         rows.append(row)
-        tk_s = f"> {row['toolkit_timeout']:.0f}" if tk_total is None else f"{tk_total:.1f}"
-        speed = f">{row['speedup_at_least']:.0f}x" if tk_total is None else f"{row['speedup']:.1f}x"
-        lines.append(
-            f"{label:16} {tk_s:>11} {sp_total:>9.1f} {speed:>8} {len(truth):>7} "
-            f"{fmt(row['recovery_toolkit']):>11} {fmt(row['recovery_separ']):>9} "
-            f"{fmt(row['recovery_separ_raw']):>6} "
-            f"{fmt(row['jaccard_raw']):>6} {fmt(row['jaccard_significant']):>6} "
-            f"{fmt(row['toolkit_edges'], ','):>9} {len(raw):>9,} {len(sig):>7,}"
-        )
+    lines = [*speed_table(rows), "", *recovery_table(rows)]
     for row in rows:
         act = row["separ_activity_seconds"]
         lines.append(

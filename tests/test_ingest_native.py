@@ -326,6 +326,17 @@ def test_cli_reports_bad_input_in_one_line(tmp_path: Path) -> None:
     assert result.stderr.strip().count("\n") == 0
     assert "posts.csv:1: missing required column(s) account_id, created_at, kind" in result.stderr
     assert "Traceback" not in result.stderr
+    assert not (tmp_path / "w.duckdb").exists()  # the failed first ingest created nothing
+
+
+def test_cli_failed_ingest_keeps_an_existing_workspace(tmp_path: Path) -> None:
+    write(tmp_path / "good", "accounts.csv", "account_id,handle\n1,sim_a\n")
+    write(tmp_path / "bad", "posts.csv", "post_id\n1\n")
+    ws = tmp_path / "w.duckdb"
+    assert run_cli("ingest", str(ws), str(tmp_path / "good")).returncode == 0
+    assert run_cli("ingest", str(ws), str(tmp_path / "bad")).returncode == 2
+    with Workspace(ws) as kept:
+        assert kept.count("accounts") == 1
 
 
 def test_cli_ingest_status_and_quarantine(tmp_path: Path) -> None:

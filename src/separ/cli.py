@@ -123,8 +123,15 @@ def ingest(
     from separ.workspace import Workspace
 
     options = dict(_key_value(o, "--option") for o in option or [])
-    with Workspace(workspace) as ws, _bytes_progress("ingest") as start:
-        report = run(ws, path, fmt, force=force, options=options, progress=start)
+    created = not workspace.exists()
+    try:
+        with Workspace(workspace) as ws, _bytes_progress("ingest") as start:
+            report = run(ws, path, fmt, force=force, options=options, progress=start)
+    except Exception:
+        if created:  # a failed first ingest leaves no empty workspace behind
+            for leftover in (workspace, workspace.with_name(workspace.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        raise
     table = Table(title=f"ingested into {workspace}")
     for col in ("file", "records", "loaded", "unchanged", "merged", "quarantined"):
         table.add_column(col, justify="left" if col == "file" else "right")

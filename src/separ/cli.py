@@ -317,7 +317,13 @@ def campaigns(
         _print_json([campaign_json(c) for c in found])
         return
     title = f"{len(found)} campaigns"
-    table = Table("campaign", "accounts", "targets", "layers", "what happened", title=title)
+    caption = (
+        "layers: co-action edges of each layer inside the campaign, and findings of "
+        "other detectors that tie its members"
+    )
+    table = Table(
+        "campaign", "accounts", "targets", "layers", "what happened", title=title, caption=caption
+    )
     for c in found:
         layers = ", ".join(f"{k} {v}" for k, v in c.layers.items())
         table.add_row(c.campaign_id, str(len(c.accounts)), str(len(c.targets)), layers, c.summary)

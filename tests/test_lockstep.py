@@ -24,11 +24,11 @@ CELEBRITIES = [f"celeb{j}" for j in range(6)]
 TARGETS = [f"t{j}" for j in range(4)]
 
 
-def add_follows(ws: Workspace, rows: list[tuple[str, str, float]]) -> None:
-    """Follow events ``(follower, followee, seconds after START)`` in ``activity``."""
+def add_follows(ws: Workspace, rows: list[tuple[str, str, float]], verb: str = "follow") -> None:
+    """Events ``(actor, object, seconds after START)`` of ``verb`` in ``activity``."""
     table = pa.table(
         {
-            "event_id": [f"f:{a}>{o}" for a, o, _ in rows],
+            "event_id": [f"{verb}:{a}>{o}" for a, o, _ in rows],
             "actor": [a for a, _, _ in rows],
             "object": [o for _, o, _ in rows],
             "ts": [START + timedelta(seconds=t) for _, _, t in rows],
@@ -36,7 +36,7 @@ def add_follows(ws: Workspace, rows: list[tuple[str, str, float]]) -> None:
     )
     ws.con.register("_follows", table)
     ws.con.execute(
-        "INSERT INTO activity SELECT event_id, actor, 'follow', object, ts FROM _follows"
+        "INSERT INTO activity SELECT event_id, actor, ?, object, ts FROM _follows", [verb]
     )
     ws.con.unregister("_follows")
 
@@ -92,7 +92,7 @@ def found(scenario: Path) -> tuple[list[Finding], dict[str, tuple[str, str, str,
             e: (a, v, o, t)
             for e, a, v, o, t in ws.sql(
                 "SELECT event_id, actor, verb, object, ts FROM activity "
-                "WHERE verb IN ('follow', 'report')"
+                "WHERE verb IN ('follow', 'report', 'link')"
             )
         }
     return findings, events
@@ -140,7 +140,7 @@ def test_every_account_acted_on_several_targets_each_within_the_window(
         assert f.significance < 1e-3
         assert "chance predicts" in f.summary
         assert "times denser" in f.summary
-    assert verbs == {"follow", "report"}, "swarms and brigades both count"
+    assert {"follow", "report"} <= verbs, "swarms and brigades both count"
 
 
 # --- organic behaviour, timing, camouflage ------------------------------------------------
@@ -164,6 +164,26 @@ def test_a_planted_swarm_is_found_exactly(ws: Workspace) -> None:
     (fraudar,) = by_kind["lockstep:fraudar"]
     assert set(fraudar.accounts) == planted
     assert set(fraudar.targets) == set(TARGETS)
+
+
+def test_a_cohort_sharing_the_same_links_is_found_and_links_are_not_targets(
+    ws: Workspace,
+) -> None:
+    """The link layer: 15 accounts share the same 4 links, each within an hour, among
+    600 people sharing popular links whenever they like and two viral links in waves."""
+    rng = np.random.default_rng(5)
+    links = [(a, o.replace("celeb", "https://news.example/"), t) for a, o, t in organic_world(rng)]
+    planted = [
+        (a, o.replace("t", "https://campaign.example/"), t)
+        for a, o, t in swarm(rng, spread=3600, camouflage=0)
+    ]
+    add_follows(ws, links + planted, verb="link")
+    by_kind = kinds(Lockstep().run(ws))
+    (copycatch,) = by_kind["lockstep:copycatch"]
+    assert set(copycatch.accounts) == {f"op{i}" for i in range(15)}
+    assert copycatch.targets == []  # links are not accounts under attack
+    assert copycatch.summary.startswith("15 accounts each shared at least 2 (median 4)")
+    assert "of the same 4 links" in copycatch.summary
 
 
 def test_heavy_camouflage_does_not_hide_the_swarm(ws: Workspace) -> None:

@@ -1,5 +1,5 @@
-"""Lockstep across targets: the same cohort following or reporting several accounts, each
-within a short window (CopyCatch, Beutel et al. 2013), and the dense account x target
+"""Lockstep across targets: the same cohort following or reporting several accounts (or
+sharing several links), each within a short window (CopyCatch, Beutel et al. 2013), and the dense account x target
 blocks that such cohorts leave (FRAUDAR, Hooi et al. 2016); see docs/lockstep.md.
 
 Both methods read *bursts*, never single acts. A burst is a stretch of time in which one
@@ -49,7 +49,7 @@ from separ.detectors.base import (
     bh_qvalues,
     register,
 )
-from separ.detectors.coaction import duration
+from separ.detectors.coaction import TARGET_VERBS, duration
 from separ.errors import ParameterError
 from separ.schema import VERBS
 from separ.workspace import Workspace
@@ -57,7 +57,35 @@ from separ.workspace import Workspace
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
-PAST = {"follow": "followed", "report": "reported", "mention": "mentioned"}
+PAST = {
+    "follow": "followed",
+    "report": "reported",
+    "mention": "mentioned",
+    "link": "shared",
+    "domain": "linked to",
+    "hashtag": "used",
+    "hashtag_seq": "used",
+    "repost": "reposted",
+    "reply": "replied to",
+    "quote": "quoted",
+    "post": "posted",
+    "media": "posted",
+    "avatar": "used",
+}
+"""What an account did to a target of each layer."""
+NOUNS = {
+    "link": "links",
+    "domain": "sites",
+    "hashtag": "hashtags",
+    "hashtag_seq": "hashtag sequences",
+    "repost": "posts",
+    "reply": "posts",
+    "quote": "posts",
+    "post": "texts",
+    "media": "images",
+    "avatar": "images",
+}
+"""What the targets of each layer are (accounts unless named here)."""
 GRID = 4
 """Grid windows per ``2 * window``: windows start every ``window / 2`` seconds."""
 SEED = 20130513
@@ -111,8 +139,8 @@ class Lockstep(Detector):
     name = "lockstep"
     version = "1"
     description = (
-        "The same accounts following or reporting several targets, each within hours, "
-        "beyond chance (CopyCatch), and dense account x target blocks (FRAUDAR)."
+        "The same accounts following, reporting or sharing links to several targets, each "
+        "within hours, beyond chance (CopyCatch), and dense account x target blocks (FRAUDAR)."
     )
     constraints: ClassVar[dict[str, Interval | Options]] = {
         "window": Interval(60, 7 * 86400),
@@ -124,7 +152,7 @@ class Lockstep(Detector):
         "camouflage_c": Interval(1.0, None),
     }
     docs: ClassVar[dict[str, str]] = {
-        "verbs": "activity layers whose objects are accounts (comma-separated): follow, report",
+        "verbs": "activity layers to read (comma-separated): follow, report and link by default",
         "window": "seconds: a group's acts on one target lie within this of the target's centre "
         "(a span of twice this), and a burst needs min_accounts accounts within that span",
         "min_accounts": "fewest accounts in a burst, a group or a block",
@@ -141,7 +169,7 @@ class Lockstep(Detector):
     def __init__(
         self,
         *,
-        verbs: tuple[str, ...] = ("follow", "report"),
+        verbs: tuple[str, ...] = ("follow", "report", "link"),
         window: float = 7200.0,
         min_accounts: int = 5,
         min_targets: int = 2,
@@ -529,7 +557,15 @@ class Reporter:
 
     def _verb_phrase(self, columns: dict[int, tuple[float, float]]) -> str:
         verbs = sorted({self.b.verb[c] for c in columns})
-        return " or ".join(PAST.get(v, v) for v in verbs)
+        return " or ".join(sorted({PAST.get(v, v) for v in verbs}))
+
+    def _noun(self, columns: dict[int, tuple[float, float]]) -> str:
+        nouns = {NOUNS.get(self.b.verb[c], "accounts") for c in columns}
+        return nouns.pop() if len(nouns) == 1 else "targets"
+
+    def _targets(self, columns: dict[int, tuple[float, float]]) -> list[str]:
+        """The accounts acted on (objects of the layers whose objects are accounts)."""
+        return sorted({self.b.object[c] for c in columns if self.b.verb[c] in TARGET_VERBS})
 
     def copycatch(self, g: Group) -> Finding:
         actors = [self.b.actors[i] for i in g.actors]
@@ -539,7 +575,7 @@ class Reporter:
         summary = (
             f"{len(actors)} accounts each {self._verb_phrase(g.columns)} at least "
             f"{self.d.min_targets} (median {np.median(g.hits):.0f}) of the same "
-            f"{len(objects)} accounts, each target within {duration(longest)}; "
+            f"{len(objects)} {self._noun(g.columns)}, each within {duration(longest)}; "
             f"{g.observed} of them hit {g.threshold} or more where chance predicts "
             f"{g.expected:.2g}, and the block is {ratio:,.0f} times denser than the "
             f"{self.verbs} graph"
@@ -548,7 +584,7 @@ class Reporter:
             detector=self.d.name,
             kind="lockstep:copycatch",
             accounts=sorted(actors),
-            targets=objects,
+            targets=self._targets(g.columns),
             window=window,
             score=float(1.0 - g.p),
             significance=g.p,
@@ -566,7 +602,7 @@ class Reporter:
         evidence, window, _ = self._events(actors, columns)
         objects = sorted({b.object[c] for c in block.bursts})
         summary = (
-            f"{len(actors)} accounts and the {len(objects)} accounts they "
+            f"{len(actors)} accounts and the {len(objects)} {self._noun(columns)} they "
             f"{self._verb_phrase(columns)} in bursts form a block "
             f"{self._density(actors, objects):,.0f} times denser than the {self.verbs} graph, "
             f"its weighted density {block.density:.2f} against {block.null_mean:.2f} "
@@ -577,7 +613,7 @@ class Reporter:
             detector=self.d.name,
             kind="lockstep:fraudar",
             accounts=sorted(actors),
-            targets=objects,
+            targets=self._targets(columns),
             window=window,
             score=1.0 - block.p,
             significance=block.p,

@@ -152,7 +152,8 @@ class Lockstep(Detector):
         "camouflage_c": Interval(1.0, None),
     }
     docs: ClassVar[dict[str, str]] = {
-        "verbs": "activity layers to read (comma-separated): follow, report and link by default",
+        "verbs": "activity layers to read (comma-separated); those whose objects are accounts "
+        "(follow, report, mention) are read together, every other layer on its own",
         "window": "seconds: a group's acts on one target lie within this of the target's centre "
         "(a span of twice this), and a burst needs min_accounts accounts within that span",
         "min_accounts": "fewest accounts in a burst, a group or a block",
@@ -195,13 +196,22 @@ class Lockstep(Detector):
 
     def run(self, ws: Workspace) -> list[Finding]:
         self.validate()
-        bursts = load_bursts(ws, self.verbs, self.window, self.min_accounts)
-        if bursts is None:
-            return []
-        report = Reporter(ws, self, bursts)
-        findings = [report.copycatch(g) for g in self.copycatch(ws, bursts)]
-        findings += [report.fraudar(block) for block in self.fraudar(bursts)]
+        findings: list[Finding] = []
+        for verbs in self.passes():
+            bursts = load_bursts(ws, verbs, self.window, self.min_accounts)
+            if bursts is None:
+                continue
+            report = Reporter(ws, self, bursts, verbs)
+            findings += [report.copycatch(g) for g in self.copycatch(ws, bursts)]
+            findings += [report.fraudar(block) for block in self.fraudar(bursts)]
         return findings
+
+    def passes(self) -> list[tuple[str, ...]]:
+        """The layers read together: those whose objects are accounts (a swarm that
+        follows and reports the same people is one cohort), then every other layer alone,
+        so a group sharing links never names the accounts it followed as its targets."""
+        people = tuple(v for v in self.verbs if v in TARGET_VERBS)
+        return ([people] if people else []) + [(v,) for v in self.verbs if v not in people]
 
     # --- CopyCatch ---------------------------------------------------------------------
 
@@ -498,9 +508,11 @@ def significant_pairs(ws: Workspace, b: Bursts, m: int, alpha: float) -> list[tu
 class Reporter:
     """Turns groups and blocks into findings: evidence event ids and one sentence."""
 
-    def __init__(self, ws: Workspace, detector: Lockstep, bursts: Bursts) -> None:
+    def __init__(
+        self, ws: Workspace, detector: Lockstep, bursts: Bursts, verbs: tuple[str, ...]
+    ) -> None:
         self.ws, self.d, self.b = ws, detector, bursts
-        self.verbs = " and ".join(v for v in detector.verbs)
+        self.verbs = " and ".join(verbs)
         pairs, actors, targets = ws.sql(
             "SELECT count(DISTINCT (actor, object)), count(DISTINCT actor), "
             "count(DISTINCT object) FROM _ls_acts"

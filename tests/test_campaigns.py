@@ -45,6 +45,29 @@ def test_campaigns_are_the_operators_and_spare_everyone_else(
         assert c.findings
 
 
+def test_detecting_again_gives_the_same_findings_and_campaigns(
+    scenario: Path, detected: Path
+) -> None:
+    """A second run reads the first run's stored findings, edges and campaigns: none of it
+    may change what is found (it once did, through the brigade detector reading campaigns
+    and the last bits of parallel float sums)."""
+    import shutil
+
+    from separ.workspace import Workspace
+
+    again = scenario / "campaigns-again.duckdb"
+    shutil.copy(detected, again)
+    with Workspace(again) as ws:
+        run_detectors(ws, [build(name) for name in sorted(DETECTORS)])
+        second = build_campaigns(ws)
+        findings = ws.sql("SELECT finding_id FROM findings ORDER BY 1")
+    with Workspace(detected, read_only=True) as ws:
+        first = load_campaigns(ws)
+        assert findings == ws.sql("SELECT finding_id FROM findings ORDER BY 1")
+    assert [c.accounts for c in second] == [c.accounts for c in first]
+    assert [c.campaign_id for c in second] == [c.campaign_id for c in first]
+
+
 def test_explain_goes_down_to_existing_event_ids(detected: Path) -> None:
     from separ.workspace import Workspace
 

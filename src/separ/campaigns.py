@@ -150,8 +150,10 @@ def _account_table(ws: Workspace, name: str, accounts: list[str]) -> None:
 
 
 def _weight(p: float | None) -> float:
-    """−log10 p, capped: how strongly an edge or a finding ties accounts together."""
-    return min(WEIGHT_CAP, -float(np.log10(max(p if p is not None else 1.0, 1e-300))))
+    """−log10 p, capped: how strongly an edge or a finding ties accounts together. Rounded
+    to 6 decimals, so that noise in the last bits of a p-value (parallel float sums in a
+    detector) cannot change Leiden's clusters."""
+    return round(min(WEIGHT_CAP, -float(np.log10(max(p if p is not None else 1.0, 1e-300)))), 6)
 
 
 def _attach(groups: list[list[str]], weak: list[tuple[Any, ...]]) -> None:

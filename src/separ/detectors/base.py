@@ -141,6 +141,8 @@ class Detector(ABC):
     description: ClassVar[str] = ""
     constraints: ClassVar[dict[str, Interval | Options]] = {}
     docs: ClassVar[dict[str, str]] = {}
+    reads_findings: ClassVar[bool] = False
+    """True for a detector that reads other detectors' stored findings: it runs after them."""
 
     @classmethod
     def parameters(cls) -> dict[str, Any]:
@@ -210,11 +212,13 @@ def run_detectors(
     detectors: Iterable[Detector],
     progress: Callable[[str], None] | None = None,
 ) -> list[Finding]:
-    """Run each detector and store its findings (replacing its earlier ones)."""
+    """Run each detector and store its findings (replacing its earlier ones). Detectors
+    that read other detectors' findings run last, so they read this run's findings, and
+    running the same detectors twice gives the same findings."""
     from separ.detectors.store import store_findings
 
     found: list[Finding] = []
-    for detector in detectors:
+    for detector in sorted(detectors, key=lambda d: d.reads_findings):
         if progress:
             progress(detector.name)
         findings = detector.run(ws)

@@ -18,7 +18,7 @@ candidates is tested twice, in SQL then with scipy:
    lockstep (another burst, on any target, holds more of these reporters than their
    activity predicts); a low upheld share of their earlier reports; fewer of the burst's
    reporters addressed by the target than among all reports; membership in other
-   detectors' findings and campaigns that do not rest on reports, when any are stored.
+   detectors' findings that do not rest on reports (this detector runs after them).
 
 A burst passing both (``alpha``, ``cohort_alpha``) is a brigade: one finding per
 (target, burst) whose first evidence entry lists the reports attributed to the brigade
@@ -109,6 +109,7 @@ class Burst:
 @register
 class ReportBrigade(Detector):
     name = NAME
+    reads_findings = True
     version = "1"
     description = (
         "Bursts of reports against one account, beyond its baseline, from a reporter "
@@ -550,19 +551,17 @@ def _contact_trait(ws: Workspace, bursts: list[Burst]) -> None:
 
 
 def _overlap_trait(ws: Workspace, bursts: list[Burst]) -> None:
-    """Reporters in other detectors' stored findings and in campaigns, against all
-    reporters. Findings that cite reports and campaigns tied by reports alone are left
-    out: they rest on these same reports and are not independent support."""
+    """Reporters in other detectors' stored findings, against all reporters. Findings that
+    cite reports are left out: they rest on these same reports and are not independent
+    support. Campaigns are not read: they are built from this detector's findings too, so
+    reading the last run's campaigns would make each run depend on the one before."""
     ws.con.execute(
         """CREATE OR REPLACE TEMP TABLE _brg_known AS
-        SELECT DISTINCT account, source, kind FROM (
-            SELECT unnest(f.accounts) AS account, f.finding_id AS source, f.kind FROM findings f
-            WHERE f.detector <> ? AND NOT EXISTS (
-                SELECT 1 FROM evidence e WHERE e.finding_id = f.finding_id
-                AND len(list_filter(e.event_ids, lambda x: starts_with(x, 'r:'))) > 0)
-            UNION ALL
-            SELECT unnest(accounts), campaign_id, 'campaign' FROM campaigns
-            WHERE len(list_filter(json_keys(layers), lambda k: k <> 'report')) > 0)""",
+        SELECT DISTINCT unnest(f.accounts) AS account, f.finding_id AS source, f.kind
+        FROM findings f
+        WHERE f.detector <> ? AND NOT EXISTS (
+            SELECT 1 FROM evidence e WHERE e.finding_id = f.finding_id
+            AND len(list_filter(e.event_ids, lambda x: starts_with(x, 'r:'))) > 0)""",
         [NAME],
     )
     known, reporters = ws.sql(
@@ -593,9 +592,7 @@ def _overlap_trait(ws: Workspace, bursts: list[Burst]) -> None:
         k = len(trait.members)
         if k:
             trait.p = float(binom.sf(k - 1, b.reporters, base))
-            trait.phrase = (
-                f"{k} are in other findings or campaigns ({base:.0%} of all reporters are)"
-            )
+            trait.phrase = f"{k} are in other detectors' findings ({base:.0%} of all reporters are)"
         b.traits.append(trait)
 
 

@@ -242,11 +242,14 @@ def coaction_edges(
                    greatest(epoch(max(ts)) - epoch(min(ts)), {float(window)}))) AS q
         FROM _burst GROUP BY object"""
     )
-    # per account: k = objects acted on; pull = sum over them of n_o * q_o
+    # per account: k = objects acted on; pull = sum over them of n_o * q_o, summed as
+    # decimals: a float sum depends on the order parallel threads add in, and its last
+    # bits would change p-values, edge weights and so the campaigns from run to run
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _accounts AS
         SELECT a.actor, count(*) AS k,
-               sum(CASE WHEN o.n > 1 THEN o.n * o.q ELSE 0 END) AS pull
+               CAST(sum(CASE WHEN o.n > 1 THEN CAST(o.n * o.q AS DECIMAL(38, 12)) ELSE 0 END)
+                    AS DOUBLE) AS pull
         FROM _acts a JOIN _objects o USING (object) GROUP BY a.actor"""
     )
     totals = con.execute("SELECT count(*), count(DISTINCT actor) FROM _acts").fetchall()[0]

@@ -21,6 +21,7 @@ from typing import Any
 
 import igraph as ig
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from separ.detectors.coaction import PHRASES, duration
@@ -73,17 +74,20 @@ def build_campaigns(
         {e[1] for e in edges} | {e[2] for e in edges} | {a for g in groups_found for a in g[2]}
     )
     index = {n: i for i, n in enumerate(names)}
-    weights: dict[tuple[int, int], float] = defaultdict(float)
-    for _verb, a, b, _, _, p, *_ in edges:
-        weights[(index[a], index[b])] += _weight(p)
+    ends = [(index[e[1]], index[e[2]]) for e in edges]
+    ties = list(_weights(np.array([e[5] for e in edges], dtype=float)))
     for h, (_fid, _kind, accounts, significance, score, *_) in enumerate(groups_found):
         hub = len(names) + h
-        tie = _weight(significance) if significance is not None else WEIGHT_CAP * float(score)
-        for account in accounts:
-            weights[(index[account], hub)] += tie
-    pairs = sorted(weights)
-    graph = ig.Graph(n=len(names) + len(groups_found), edges=pairs)
-    graph.es["weight"] = [weights[p] for p in pairs]
+        tie = (
+            float(_weights(np.array([significance], dtype=float))[0])
+            if significance is not None
+            else WEIGHT_CAP * float(score)
+        )
+        ends += [(index[account], hub) for account in accounts]
+        ties += [tie] * len(accounts)
+    pairs, weights = _summed(np.array(ends, dtype=np.int64).reshape(-1, 2), np.array(ties))
+    graph = ig.Graph(n=len(names) + len(groups_found), edges=pairs.tolist())
+    graph.es["weight"] = weights.tolist()
     ig.set_random_number_generator(random.Random(seed))
     clusters = graph.community_leiden(
         objective_function="modularity", weights="weight", resolution=resolution, n_iterations=-1
@@ -149,11 +153,27 @@ def _account_table(ws: Workspace, name: str, accounts: list[str]) -> None:
         ws.con.unregister("_camp_in")
 
 
-def _weight(p: float | None) -> float:
+def _weights(p: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """−log10 p, capped: how strongly an edge or a finding ties accounts together. Rounded
     to 6 decimals, so that noise in the last bits of a p-value (parallel float sums in a
-    detector) cannot change Leiden's clusters."""
-    return round(min(WEIGHT_CAP, -float(np.log10(max(p if p is not None else 1.0, 1e-300)))), 6)
+    detector) cannot change Leiden's clusters. A missing p (NaN) ties nothing."""
+    p = np.where(np.isnan(p), 1.0, p)
+    return np.round(np.minimum(WEIGHT_CAP, -np.log10(np.maximum(p, 1e-300))), 6)
+
+
+def _summed(
+    ends: npt.NDArray[np.int64], ties: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """The distinct (a, b) pairs of ``ends`` in sorted order, each with the sum of its
+    ``ties`` (added in input order, so the sums repeat exactly)."""
+    if len(ends) == 0:
+        return ends, ties
+    order = np.lexsort((ends[:, 1], ends[:, 0]))  # stable: equal pairs keep input order
+    ends, ties = ends[order], ties[order]
+    first = np.ones(len(ends), dtype=bool)
+    first[1:] = np.any(ends[1:] != ends[:-1], axis=1)
+    starts = np.flatnonzero(first)
+    return ends[starts], np.add.reduceat(ties, starts)
 
 
 def _attach(groups: list[list[str]], weak: list[tuple[Any, ...]]) -> None:

@@ -132,6 +132,7 @@ class CoAction(Detector):
             )
             if kept:
                 findings += self._findings(ws, verb, window)
+        ws.con.execute("DROP TABLE IF EXISTS _acts")
         return findings
 
     def _findings(self, ws: Workspace, verb: str, window: float) -> list[Finding]:
@@ -342,4 +343,6 @@ def coaction_edges(
         )
     finally:
         con.unregister("_scores")
+        for temp in ("_burst", "_objects", "_accounts", "_calm", "_pairs", "_candidates", "_kept"):
+            con.execute(f"DROP TABLE IF EXISTS {temp}")  # at scale they hold gigabytes
     return int((qvalues <= alpha).sum())

@@ -40,19 +40,36 @@ SLOW_VERBS = ("follow", "report")
 TARGET_VERBS = ("follow", "report", "mention")
 """Layers whose objects are accounts: the accounts acted on are the finding's targets."""
 
-PHRASES = {
-    "post": "posted the same or near-identical text",
-    "repost": "reposted the same posts",
-    "reply": "replied to the same posts",
-    "quote": "quoted the same posts",
-    "link": "shared the same links",
-    "domain": "shared links to the same sites",
-    "hashtag": "used the same hashtags",
-    "hashtag_seq": "used the same hashtag sequences",
-    "mention": "mentioned the same accounts",
-    "media": "posted the same images",
-    "follow": "followed the same accounts",
-    "report": "reported the same accounts",
+PAST = {
+    "follow": "followed",
+    "report": "reported",
+    "mention": "mentioned",
+    "link": "shared",
+    "domain": "shared links to",
+    "hashtag": "used",
+    "hashtag_seq": "used",
+    "repost": "reposted",
+    "reply": "replied to",
+    "quote": "quoted",
+    "post": "posted",
+    "media": "posted",
+}
+"""What an account does to an object of each layer."""
+NOUNS = {
+    "link": "links",
+    "domain": "sites",
+    "hashtag": "hashtags",
+    "hashtag_seq": "hashtag sequences",
+    "repost": "posts",
+    "reply": "posts",
+    "quote": "posts",
+    "post": "texts",
+    "media": "images",
+    "avatar": "images",
+}
+"""What the objects of each layer are (accounts unless named here)."""
+PHRASES = {v: f"{past} the same {NOUNS.get(v, 'accounts')}" for v, past in PAST.items()} | {
+    "post": "posted the same or near-identical text"
 }
 
 

@@ -49,7 +49,7 @@ from separ.detectors.base import (
     bh_qvalues,
     register,
 )
-from separ.detectors.coaction import TARGET_VERBS, duration
+from separ.detectors.coaction import NOUNS, PAST, TARGET_VERBS, duration
 from separ.errors import ParameterError
 from separ.schema import VERBS
 from separ.workspace import Workspace
@@ -57,35 +57,6 @@ from separ.workspace import Workspace
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
-PAST = {
-    "follow": "followed",
-    "report": "reported",
-    "mention": "mentioned",
-    "link": "shared",
-    "domain": "linked to",
-    "hashtag": "used",
-    "hashtag_seq": "used",
-    "repost": "reposted",
-    "reply": "replied to",
-    "quote": "quoted",
-    "post": "posted",
-    "media": "posted",
-    "avatar": "used",
-}
-"""What an account did to a target of each layer."""
-NOUNS = {
-    "link": "links",
-    "domain": "sites",
-    "hashtag": "hashtags",
-    "hashtag_seq": "hashtag sequences",
-    "repost": "posts",
-    "reply": "posts",
-    "quote": "posts",
-    "post": "texts",
-    "media": "images",
-    "avatar": "images",
-}
-"""What the targets of each layer are (accounts unless named here)."""
 GRID = 4
 """Grid windows per ``2 * window``: windows start every ``window / 2`` seconds."""
 SEED = 20130513

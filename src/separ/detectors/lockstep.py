@@ -1,6 +1,7 @@
 """Lockstep across targets: the same cohort following or reporting several accounts (or
-sharing several links), each within a short window (CopyCatch, Beutel et al. 2013), and the dense account x target
-blocks that such cohorts leave (FRAUDAR, Hooi et al. 2016); see docs/lockstep.md.
+sharing several links), each within a short window (CopyCatch, Beutel et al. 2013), and
+the dense account x target blocks that such cohorts leave (FRAUDAR, Hooi et al. 2016);
+see docs/lockstep.md.
 
 Both methods read *bursts*, never single acts. A burst is a stretch of time in which one
 target (a ``(verb, object)`` column) is acted on by at least ``min_accounts`` distinct

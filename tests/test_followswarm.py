@@ -215,7 +215,7 @@ def test_the_same_burst_of_made_accounts_is_a_swarm(tmp_path: Path) -> None:
     assert finding.accounts == burst
     assert finding.targets == ["target"]
     assert finding.summary.startswith("120 accounts followed @target_acct within ")
-    assert "100% were created 7-9 February 2026" in finding.summary
+    assert "100% were created between 7 and 9 February 2026" in finding.summary
     assert "67% share 4 profile images" in finding.summary
     pictures = [e for e in finding.evidence if "profile image" in e.what]
     assert len(pictures) == 4

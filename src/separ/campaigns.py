@@ -24,8 +24,9 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from separ.detectors.coaction import PHRASES, duration
+from separ.detectors.coaction import PHRASES
 from separ.errors import ParameterError
+from separ.wording import dates, duration
 from separ.workspace import Workspace
 
 WEIGHT_CAP = 50.0
@@ -275,9 +276,7 @@ def _creation_burst(ws: Workspace, size: int) -> str:
             best, first, last = i - j + 1, times[j], t
     if best * 2 < size or best < 3 or first is None or last is None:
         return ""
-    if first.date() == last.date():
-        return f"{best} were created on {first:%-d %B %Y}"
-    return f"{best} were created {first:%-d %B %Y} to {last:%-d %B %Y}"
+    return f"{best} were created {dates(first, last)}"
 
 
 def _targets(ws: Workspace, accounts: set[str]) -> list[str]:

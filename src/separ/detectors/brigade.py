@@ -46,8 +46,8 @@ from separ.detectors.base import (
     bh_qvalues,
     register,
 )
-from separ.detectors.coaction import duration
 from separ.schema import RESTRICTIONS
+from separ.wording import duration
 from separ.workspace import Workspace
 
 NAME = "report_brigade"

@@ -32,6 +32,7 @@ from separ.detectors.base import (
     register,
 )
 from separ.schema import VERBS
+from separ.wording import duration
 from separ.workspace import Workspace
 
 SLOW_VERBS = ("follow", "report")
@@ -71,14 +72,6 @@ NOUNS = {
 PHRASES = {v: f"{past} the same {NOUNS.get(v, 'accounts')}" for v, past in PAST.items()} | {
     "post": "posted the same or near-identical text"
 }
-
-
-def duration(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 @register

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import ClassVar
 
 import igraph as ig
@@ -47,8 +46,8 @@ import pyarrow as pa
 from scipy.stats import binom, poisson
 
 from separ.detectors.base import Detector, Evidence, Finding, Interval, Options, register
-from separ.detectors.coaction import duration
 from separ.followmap import DAY, AgeReference, map_blocks, prepare_follows
+from separ.wording import dates, day, duration, percent, utc
 from separ.workspace import Workspace
 
 TEMPLATE_SQL = """regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
@@ -428,7 +427,7 @@ class FollowSwarm(Detector):
                             share=len(chosen) / n,
                             base=float(q[best]),
                             p=float(min(p[best], 1.0)),
-                            what=f"created {_span(x[best], x[j[best] - 1])}",
+                            what=f"created {dates(utc(x[best]), utc(x[j[best] - 1]), times=True)}",
                             reference=reference,
                         ),
                     )
@@ -742,9 +741,9 @@ def _finding(
     first, last = (min(times), max(times)) if times else (c.start, c.end)
     who = _name(ws, c.followee)
     when = (
-        f"within {duration(last - first)} on {_day(first)}"
+        f"within {duration(last - first)} on {day(utc(first))}"
         if c.kind == "burst"
-        else f"in one run of {c.size} consecutive followers from about {_day(first)} "
+        else f"in one run of {c.size} consecutive followers from about {day(utc(first))} "
         "(follow times estimated from follow order)"
     )
     evidence = [
@@ -756,7 +755,11 @@ def _finding(
     for t in sorted(traits, key=lambda t: (ORDER[t.name], -len(t.members), t.what)):
         ids = tuple(t.events) if t.events else tuple(f"f:{a}>{c.followee}" for a in t.members)
         what = EVIDENCE[t.name].format(
-            k=len(t.members), what=t.what, share=_pct(t.share), base=_pct(t.base), ref=t.reference
+            k=len(t.members),
+            what=t.what,
+            share=percent(t.share),
+            base=percent(t.base),
+            ref=t.reference,
         )
         evidence.append(Evidence(ids, what))
     clauses = [
@@ -776,7 +779,7 @@ def _finding(
         summary=summary,
         evidence=evidence,
         score=float(1.0 - p),
-        window=(_time(first), _time(last)),
+        window=(utc(first), utc(last)),
         significance=p,
     )
 
@@ -794,8 +797,8 @@ def _clause(name: str, traits: list[Trait], total: int) -> str:
     """One summary clause for all traits of one kind, as a share of the flagged accounts."""
     if not traits:
         return ""
-    share = _pct(len({m for t in traits for m in t.members}) / max(total, 1))
-    base = _pct(sum(t.base for t in traits))
+    share = percent(len({m for t in traits for m in t.members}) / max(total, 1))
+    base = percent(sum(t.base for t in traits))
     if name == "created":
         spans = "; ".join(t.what.removeprefix("created ") for t in traits[:4])
         more = f"; {len(traits) - 4} more" if len(traits) > 4 else ""
@@ -828,8 +831,8 @@ def _profile_clause(ws: Workspace, c: Cohort, ages: AgeReference) -> str:
         )
     if empty is not None and base_empty is not None and empty > 2 * base_empty:
         out += (
-            f"; {_pct(empty)} of the {c.size} new followers have no posts and no picture "
-            f"({_pct(base_empty)} of other followers)"
+            f"; {percent(empty)} of the {c.size} new followers have no posts and no picture "
+            f"({percent(base_empty)} of other followers)"
         )
     return out
 
@@ -842,35 +845,6 @@ def _name(ws: Workspace, account: str) -> str:
     rows = ws.sql("SELECT handle FROM accounts WHERE account_id = ?", [account])
     handle = rows[0][0] if rows and rows[0][0] else None
     return f"@{handle.lstrip('@')}" if handle else account
-
-
-def _time(epoch: float) -> datetime:
-    return datetime.fromtimestamp(epoch, UTC).replace(tzinfo=None)
-
-
-def _day(epoch: float) -> str:
-    d = _time(epoch)
-    return f"{d.day} {d:%B %Y}"
-
-
-def _span(first: float, last: float) -> str:
-    """``7-9 February 2026``, ``31 January-3 February 2026``, ``21 November 2013, 12:36-12:42``."""
-    a, b = _time(first), _time(last)
-    if a.date() == b.date():
-        return (
-            f"{_day(first)}, {a:%H:%M}-{b:%H:%M} UTC" if a != b else f"{_day(first)}, {a:%H:%M} UTC"
-        )
-    if (a.year, a.month) == (b.year, b.month):
-        return f"{a.day}-{b.day} {b:%B %Y}"
-    if a.year == b.year:
-        return f"{a.day} {a:%B}-{b.day} {b:%B %Y}"
-    return f"{_day(first)}-{_day(last)}"
-
-
-def _pct(share: float) -> str:
-    if share >= 0.01 or share == 0:
-        return f"{share:.0%}"
-    return f"{share:.2%}" if share >= 1e-4 else "<0.01%"
 
 
 def _age(days: float) -> str:

@@ -30,9 +30,9 @@ import pyarrow as pa
 from scipy.stats import false_discovery_control, poisson
 
 from separ.detectors.base import Detector, Evidence, Finding, Interval, Options, register
-from separ.detectors.coaction import duration
 from separ.errors import ParameterError
 from separ.images import HashList, cluster_hashes, hamming, match_hash_list, read_hash_list
+from separ.wording import count, dates, duration
 from separ.workspace import Workspace
 
 F64 = npt.NDArray[np.float64]
@@ -172,17 +172,17 @@ class ReusedImages(Detector):
         noun = NOUNS[verb]
         spread = f"{sizes[0]}" if sizes[0] == sizes[-1] else f"{sizes[0]}-{sizes[-1]}"
         summary = (
-            f"{len(accounts)} accounts created {_span(first, last)} use {len(group)} shared "
+            f"{len(accounts)} accounts created {dates(first, last)} use {len(group)} shared "
             f"{noun if len(group) > 1 else noun[:-1]} ({spread} accounts each): "
-            f"{_count(pairs, 'same-image pair')} created within {_days(self.window)} of each "
+            f"{count(pairs, 'same-image pair')} created within {duration(self.window)} of each "
             f"other where chance predicts {expected:.2g}"
         )
         evidence = [
             Evidence(
                 u.events,
-                f"{len(u.accounts)} accounts created {_span(u.first, u.last)} use "
-                f"{_describe(u.hashes)} ({_count(u.users, 'account')} use it in all; "
-                f"{_count(u.pairs, 'pair')} created within {_days(self.window)} where chance "
+                f"{len(u.accounts)} accounts created {dates(u.first, u.last)} use "
+                f"{_describe(u.hashes)} ({count(u.users, 'account')} use it in all; "
+                f"{count(u.pairs, 'pair')} created within {duration(self.window)} where chance "
                 f"predicts {u.anywhere:.2g})",
             )
             for u in sorted(group, key=lambda u: (-len(u.accounts), u.first, u.hashes))
@@ -238,7 +238,7 @@ class ReusedImages(Detector):
         evidence = [
             Evidence(
                 tuple(events),
-                f"{_count(len(users), 'account')} use {' and '.join(NOUNS[v] for v in verbs)} "
+                f"{count(len(users), 'account')} use {' and '.join(NOUNS[v] for v in verbs)} "
                 f"within {farthest} bits of {entry.text} (line {entry.line} of "
                 f"{hashes.path.name}, {entry.label!r})",
             )
@@ -252,8 +252,8 @@ class ReusedImages(Detector):
             kind="hash_list",
             accounts=accounts,
             summary=(
-                f"{_count(len(accounts), 'account')} use images matching "
-                f"{_count(len(hits), 'hash', 'hashes')} labelled {label!r} in the operator's "
+                f"{count(len(accounts), 'account')} use images matching "
+                f"{count(len(hits), 'hash', 'hashes')} labelled {label!r} in the operator's "
                 f"hash list {hashes.path.name} (closest {closest} bits apart, limit {limit})"
             ),
             evidence=evidence,
@@ -401,25 +401,6 @@ def _overlapping(units: list[Unit]) -> list[list[Unit]]:
             groups.append([unit])
             end = unit.last
     return groups
-
-
-def _count(n: int, word: str, plural: str = "") -> str:
-    return f"{n} {word if n == 1 else plural or word + 's'}"
-
-
-def _days(seconds: float) -> str:
-    days = seconds / 86400
-    if days >= 1 and days.is_integer():
-        return f"{days:.0f} day" + ("s" if days > 1 else "")
-    return duration(seconds)
-
-
-def _span(first: datetime, last: datetime) -> str:
-    if first.date() == last.date():
-        return f"on {first:%d %B %Y}".replace(" 0", " ")
-    if (first.year, first.month) == (last.year, last.month):
-        return f"between {first.day} and {last:%d %B %Y}".replace(" 0", " ")
-    return f"between {first:%d %B %Y} and {last:%d %B %Y}".replace(" 0", " ")
 
 
 def _describe(hashes: tuple[str, ...]) -> str:

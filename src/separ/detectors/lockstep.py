@@ -50,9 +50,10 @@ from separ.detectors.base import (
     bh_qvalues,
     register,
 )
-from separ.detectors.coaction import NOUNS, PAST, TARGET_VERBS, duration
+from separ.detectors.coaction import NOUNS, PAST, TARGET_VERBS
 from separ.errors import ParameterError
 from separ.schema import VERBS
+from separ.wording import duration
 from separ.workspace import Workspace
 
 F64 = npt.NDArray[np.float64]

@@ -35,10 +35,10 @@ import pyarrow as pa
 from scipy.stats import false_discovery_control, poisson
 
 from separ.detectors.base import Detector, Evidence, Finding, Interval, Options, register
-from separ.detectors.coaction import duration
 from separ.errors import ParameterError
 from separ.images import HashList, match_hash_list, read_hash_list
 from separ.lexicon import Lexicon, load_lexicon
+from separ.wording import duration
 from separ.workspace import Workspace
 
 _MATCH = pa.struct([("category", pa.string()), ("phrase", pa.string())])

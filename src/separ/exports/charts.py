@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from html import escape
 
+from separ.wording import percent
+
 FLAGGED = "#c0392b"
 """Accounts or events a finding names."""
 OTHER = "#7f8c8d"
@@ -131,10 +133,6 @@ def _walk(
 
 def _num(value: float) -> str:
     return f"{value:,.0f}" if value >= 1 or value == 0 else f"{value:.2g}"
-
-
-def _pct(value: float) -> str:
-    return f"{value:.0%}" if value >= 0.01 or value == 0 else f"{value:.1%}"
 
 
 # -- building blocks -------------------------------------------------------------------------
@@ -298,7 +296,7 @@ def mirrored_histogram(
         )
         out.append(
             f'<text x="{frame.left - 4}" y="{y + 4:.1f}" text-anchor="end" fill="{INK}">'
-            f"{_pct(v)}</text>"
+            f"{percent(v)}</text>"
         )
     bar_w = max(frame.inner_w / max(n, 1) - 1.0, 1.0)
     for sign, s, row in ((-1, upper, shares[0]), (1, lower, shares[1])):
@@ -311,7 +309,7 @@ def mirrored_histogram(
             out.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
                 f'fill="{s.colour}"><title>{escape(s.label)}: {s.values[i]:,.0f} '
-                f"({_pct(v)})</title></rect>"
+                f"({percent(v)})</title></rect>"
             )
     out += _x_time_axis(frame, start, end, frame.top + frame.inner_h + 6)
     out.append(

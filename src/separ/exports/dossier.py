@@ -43,14 +43,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 
 from separ import __version__
-from separ.detectors.coaction import duration
 from separ.errors import ParameterError
 from separ.exports import charts
 from separ.images import reused_avatars
+from separ.wording import DAY, count, dates, day, duration, percent, utc
 from separ.workspace import Workspace
 
 FORMAT = "separ-dossier/1"
-DAY = 86_400.0
 MAX_REPORT_ROWS = 300
 """Reports listed: every attributed one, then others up to this many (counts cover all)."""
 MAX_EXCERPTS = 12
@@ -110,10 +109,6 @@ def _epoch(value: datetime) -> float:
     return value.replace(tzinfo=UTC).timestamp()
 
 
-def _utc(epoch: float) -> datetime:
-    return datetime.fromtimestamp(epoch, UTC).replace(tzinfo=None)
-
-
 def _stamp(epoch: float) -> str:
     """Epoch seconds as ISO 8601 UTC."""
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -121,33 +116,6 @@ def _stamp(epoch: float) -> str:
 
 def _unstamp(text: str) -> float:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
-
-
-def _day(value: datetime) -> str:
-    return f"{value.day} {value:%B %Y}"
-
-
-def _days(first: datetime, last: datetime) -> str:
-    if first.date() == last.date():
-        return f"on {_day(first)}"
-    if (first.year, first.month) == (last.year, last.month):
-        return f"between {first.day} and {last.day} {last:%B %Y}"
-    if first.year == last.year:
-        return f"between {first.day} {first:%B} and {_day(last)}"
-    return f"between {_day(first)} and {_day(last)}"
-
-
-def _span(seconds: float) -> str:
-    """A duration as co-action findings phrase it, in days from three days on."""
-    return duration(seconds) if seconds < 3 * DAY else f"{seconds / DAY:.0f} days"
-
-
-def _pct(share: float) -> str:
-    return f"{share:.0%}" if share >= 0.01 or share == 0 else f"{share:.1%}"
-
-
-def _plural(n: int, word: str, words: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else words or word + 's'}"
 
 
 def _dir(lang: str | None) -> str:
@@ -508,14 +476,15 @@ def _creation_claim(ws: Workspace, tid: str, name: str, peak: Peak | None) -> Cl
     )
     k = len(peak.members)
     base = (
-        f"of its other followers, {inside:,} of {others:,} ({_pct(inside / others)}) were"
+        f"of its other followers, {inside:,} of {others:,} ({percent(inside / others)}) were"
         if others
         else "it has no other followers with a known creation date"
     )
     return Claim(
         "followers",
         f"{k:,} of the {peak.cohort:,} followers of {name} whose follows are cited "
-        f"({_pct(k / peak.cohort)}) were created {_days(_utc(peak.low), _utc(peak.high))}; " + base,
+        f"({percent(k / peak.cohort)}) were created {dates(utc(peak.low), utc(peak.high))}; "
+        + base,
         [f for (f,) in fids],
         [f"f:{m}>{tid}" for m in peak.members],
     )
@@ -544,12 +513,12 @@ def _followers(ws: Workspace, tid: str, name: str) -> tuple[dict[str, Any], list
     timed = bool(ws.sql("SELECT count(ts) > 0 FROM _ds_follow")[0][0])
     if bursts:
         parts = [
-            f"{b['followers']:,} within {_span(b['end'] - b['start'])} "
-            f"{_days(_utc(b['start']), _utc(b['end']))}"
+            f"{b['followers']:,} within {duration(b['end'] - b['start'])} "
+            f"{dates(utc(b['start']), utc(b['end']))}"
             if timed
             else f"{b['followers']:,} between positions {b['first_position']:,} and "
             f"{b['last_position']:,} in follow order (follow times unknown; by the followers' "
-            f"creation dates, no earlier than {_day(_utc(b['start']))})"
+            f"creation dates, no earlier than {day(utc(b['start']))})"
             for b in bursts
         ]
         cited = sum(b["followers"] for b in bursts)
@@ -557,7 +526,7 @@ def _followers(ws: Workspace, tid: str, name: str) -> tuple[dict[str, Any], list
             Claim(
                 "followers",
                 f"{cited:,} of the {total:,} followers of {name} arrived in "
-                f"{_plural(len(bursts), 'burst')} that findings cite: " + "; ".join(parts),
+                f"{count(len(bursts), 'burst')} that findings cite: " + "; ".join(parts),
                 [f for b in bursts for f in b["finding_ids"]],
                 [e for b in bursts for e in b["event_ids"]],
             )
@@ -621,19 +590,19 @@ def _reports(ws: Workspace, tid: str, name: str) -> tuple[dict[str, Any], list[C
     if not attributed:
         return section, []
     parts = [
-        f"{len(rs):,} {_days(rs[0][4], rs[-1][4])}"
+        f"{len(rs):,} {dates(rs[0][4], rs[-1][4])}"
         for rs in _waves(sorted(attributed, key=lambda r: (r[4], r[0])))
     ]
-    reason, count = Counter(r[3] for r in attributed).most_common(1)[0]
+    reason, giving = Counter(r[3] for r in attributed).most_common(1)[0]
     others = [r for r in rows if not r[6]]
     other_share = sum(r[3] == reason for r in others) / len(others) if others else 0.0
     reporters = len({r[1] for r in attributed})
     text = (
         f"{len(attributed):,} of the {len(rows):,} reports against {name} "
-        f"({_pct(len(attributed) / len(rows))}), filed by {_plural(reporters, 'account')}, "
+        f"({percent(len(attributed) / len(rows))}), filed by {count(reporters, 'account')}, "
         f"are attributed to suspected brigades ({'; '.join(parts)}); "
-        f"{_pct(count / len(attributed))} of them give the reason {reason}"
-        + (f" against {_pct(other_share)} of the other reports" if others else "")
+        f"{percent(giving / len(attributed))} of them give the reason {reason}"
+        + (f" against {percent(other_share)} of the other reports" if others else "")
     )
     claim = Claim(
         "reports",
@@ -722,12 +691,12 @@ def _moderation(ws: Workspace, tid: str, name: str) -> tuple[list[dict[str, Any]
         share = "all" if len(cited) == len(reports) else f"{len(cited)}"
         appeal = f"; {APPEAL.get(status, f'appeal: {status}')}" if status else ""
         if status and status != "open" and decided:
-            appeal += f" on {_day(decided)}"
+            appeal += f" on {day(decided)}"
         claims.append(
             Claim(
                 "moderation",
-                f"On {_day(ts)} the platform {ACTED.get(action, action)} {name} {how} "
-                f"({policy}) on {_plural(len(reports), 'report')}, {share} of them attributed "
+                f"On {day(ts)} the platform {ACTED.get(action, action)} {name} {how} "
+                f"({policy}) on {count(len(reports), 'report')}, {share} of them attributed "
                 f"to a suspected brigade{appeal}",
                 list(fids),
                 [f"r:{r}" for r in reports],
@@ -811,9 +780,9 @@ def _replies(
     first, last = min(r[4] for r in rows), max(r[4] for r in rows)
     claim = Claim(
         "replies",
-        f"{_plural(len({r[2] for r in rows}), 'account')} sent {name} "
-        f"{_plural(len(events), adjective + 'reply, quote or mention', adjective + 'replies, quotes or mentions')} "
-        f"({kinds}) that {_plural(len(by_finding), 'finding')} cite, {_days(first, last)}",
+        f"{count(len({r[2] for r in rows}), 'account')} sent {name} "
+        f"{count(len(events), adjective + 'reply, quote or mention', adjective + 'replies, quotes or mentions')} "
+        f"({kinds}) that {count(len(by_finding), 'finding')} cite, {dates(first, last)}",
         sorted(by_finding),
         events,
     )
@@ -888,7 +857,7 @@ def _related_claim(
     return Claim(
         "related",
         f"{len(members):,} of the {len(attackers):,} accounts acting against {name} also "
-        f"appear in {_plural(len(related), 'other finding')} ({what})",
+        f"appear in {count(len(related), 'other finding')} ({what})",
         ids,
         [e for (e,) in events],
     )
@@ -953,7 +922,7 @@ def _avatars(
         Claim(
             "images",
             f"{len(members):,} of the {len(attackers):,} accounts acting against {name} share "
-            f"{_plural(len(groups), 'profile image')} ({min(sizes)} to {max(sizes)} of them "
+            f"{count(len(groups), 'profile image')} ({min(sizes)} to {max(sizes)} of them "
             f"each); in the whole workspace {'it is' if len(groups) == 1 else 'these are'} "
             f"used by {total:,} accounts",
             fids,
@@ -999,7 +968,7 @@ def _campaigns(
         Claim(
             "campaigns",
             f"{len(members):,} of the {len(attackers):,} accounts acting against {name} belong "
-            f"to {_plural(len(out), 'campaign')} (of {sizes} accounts), clusters of accounts "
+            f"to {count(len(out), 'campaign')} (of {sizes} accounts), clusters of accounts "
             "tied by several kinds of coordinated activity",
             sorted({f for c in out for f in c["findings"]} & set(finding_ids)),
             [e for (e,) in events],
@@ -1023,7 +992,7 @@ def _lead(ws: Workspace, name: str, findings: list[dict[str, Any]]) -> Claim | N
         return None
     detectors = sorted({f["detector"] for f in findings})
     acts = [
-        _plural(n, word, words)
+        count(n, word, words)
         for n, word, words in (
             (follows, "follow", "follows"),
             (reports, "report", "reports"),
@@ -1031,11 +1000,11 @@ def _lead(ws: Workspace, name: str, findings: list[dict[str, Any]]) -> Claim | N
         )
         if n
     ]
-    when = _days(first, last) if first and last else "at unknown times"
+    when = dates(first, last) if first and last else "at unknown times"
     return Claim(
         "summary",
         f"{accounts:,} accounts acted against {name} {when} in ways that "
-        f"{_plural(len(findings), 'finding')} of {_plural(len(detectors), 'detector')} "
+        f"{count(len(findings), 'finding')} of {count(len(detectors), 'detector')} "
         f"({', '.join(detectors)}) cite as evidence: {', '.join(acts)}",
         [f["finding_id"] for f in findings],
         list(events),
@@ -1210,13 +1179,13 @@ def _time_chart(part: dict[str, Any], bursts: list[dict[str, Any]], title: str) 
         charts.Band(
             _unstamp(b["start"]),
             _unstamp(b["end"]),
-            f"{b['followers']} in {_span(_unstamp(b['end']) - _unstamp(b['start']))}",
+            f"{b['followers']} in {duration(_unstamp(b['end']) - _unstamp(b['start']))}",
         )
         for b in bursts
     ]
     desc = (
         f"{sum(part['cited']):,} cited and {sum(part['other']):,} other new followers in bins "
-        f"of {_span(part['bin_seconds'])} from {_when(part['start'])}"
+        f"of {duration(part['bin_seconds'])} from {_when(part['start'])}"
     )
     return Markup(
         charts.time_bars(start, part["bin_seconds"], series, bands=bands, title=title, desc=desc)
@@ -1231,7 +1200,7 @@ def _creation_chart(part: dict[str, Any], title: str) -> Markup:
             charts.Series("followers whose follows findings cite", part["cited"], charts.FLAGGED),
             charts.Series("other followers", part["other"], charts.OTHER),
             title=title,
-            desc=f"account creation dates in bins of {_span(part['bin_seconds'])}",
+            desc=f"account creation dates in bins of {duration(part['bin_seconds'])}",
         )
     )
 
@@ -1284,7 +1253,7 @@ def render_html(dossier: dict[str, Any]) -> str:
     )
     env.filters["bidi"] = isolate
     env.filters["when"] = _when
-    env.filters["span"] = _span
+    env.filters["span"] = duration
     claims = defaultdict(list)
     for c in dossier["claims"]:
         claims[c["section"]].append(c)

@@ -145,7 +145,9 @@ def _text_groups(ws: Workspace, query: str) -> None:
         FROM (SELECT body, min(fp) AS owner FROM _fp_body
               WHERE len(string_split(body, ' ')) >= {MIN_WORDS} GROUP BY body)"""
     )
-    keys = [str(r[0]) for r in con.execute("SELECT body FROM _bodies ORDER BY i").fetchall()]
+    keys = (
+        con.sql("SELECT body FROM _bodies ORDER BY i").to_arrow_table().column(0).combine_chunks()
+    )
     limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
     con.execute("SET memory_limit = '256MB'")  # DuckDB spills while Python does the grouping
     try:

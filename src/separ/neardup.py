@@ -84,6 +84,8 @@ U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
+type Keys = list[str] | pa.Array
+"""Body keys: Python strings, or an Arrow string array (as DuckDB hands them over)."""
 
 _HASH = ("#", "＃")
 _TAIL_PREFIXES = ("#", "＃", "@", "＠", "http://", "https://", "www.")
@@ -181,10 +183,14 @@ class _Shingled:
     """The distinct words of many body keys: key ``i``'s are ``ids[at[i]:at[i + 1]]``
     (dense word numbers) and ``hashes[ids[...]]`` their 64-bit hashes."""
 
-    def __init__(self, keys: list[str]) -> None:
+    def __init__(self, keys: Keys) -> None:
         # split, numbered and de-duplicated in bulk (Arrow and NumPy): the words of a key
-        # are a set, so their order within it does not matter
-        split = pc.utf8_split_whitespace(pa.array(keys, pa.string()))
+        # are a set, so their order within it does not matter. Keys are words joined by
+        # one space (``match_key``), so splitting on " " is exact and cheaper than Unicode
+        # whitespace rules.
+        split = pc.split_pattern(
+            keys if isinstance(keys, pa.Array) else pa.array(keys, pa.string()), " "
+        )
         words = pc.dictionary_encode(split.flatten())
         number = words.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         width = max(len(words.dictionary), 1)
@@ -439,7 +445,7 @@ def near_duplicate_groups(
 
 
 def centres(
-    keys: list[str],
+    keys: Keys,
     *,
     threshold: float = THRESHOLD,
     num_perm: int = NUM_PERM,
@@ -450,7 +456,7 @@ def centres(
     position of each key's centre (its own for a centre). The step behind
     :func:`near_duplicate_groups`, for callers that keep the keys elsewhere (in SQL)."""
     _check(threshold, MIN_WORDS, num_perm, bands, rows)
-    if not keys:
+    if len(keys) == 0:
         return []
     shingled = _Shingled(keys)
     bucket = _buckets(signatures(shingled, num_perm), bands, rows)  # signatures freed here

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-__all__ = ["DAY", "count", "dates", "day", "duration", "percent", "utc"]
+__all__ = ["DAY", "count", "dates", "day", "duration", "moment", "percent", "utc"]
 
 DAY = 86_400.0
 
@@ -54,6 +54,11 @@ def utc(epoch: float) -> datetime:
 def day(value: datetime) -> str:
     """``3 March 2026``."""
     return f"{value.day} {value:%B %Y}"
+
+
+def moment(value: datetime) -> str:
+    """``3 March 2026, 12:36 UTC``."""
+    return f"{day(value)}, {value:%H:%M} UTC"
 
 
 def dates(first: datetime, last: datetime, *, times: bool = False) -> str:

@@ -38,7 +38,7 @@ from separ.detectors.base import Detector, Evidence, Finding, Interval, Options,
 from separ.errors import ParameterError
 from separ.images import HashList, match_hash_list, read_hash_list
 from separ.lexicon import Lexicon, load_lexicon
-from separ.wording import duration
+from separ.wording import duration, moment
 from separ.workspace import Workspace
 
 _MATCH = pa.struct([("category", pa.string()), ("phrase", pa.string())])
@@ -281,7 +281,7 @@ class ReplySwarm(Detector):
         summary = (
             f"{burst.hostile_accounts} accounts {verbs} {name} with threats or abuse within "
             f"{duration((burst.end - burst.start).total_seconds())} from "
-            f"{burst.start:%d %b %Y %H:%M} UTC ({top}), {share:.0%} of the "
+            f"{moment(burst.start)} ({top}), {share:.0%} of the "
             f"{burst.accounts} accounts addressing {name} then, where its own history "
             f"predicts {burst.expected:.2g} hostile posts{again}"
         )

@@ -42,6 +42,7 @@ from scipy.special import xlogy
 from scipy.stats import false_discovery_control
 
 from separ.schema import RESTRICTIONS as SCHEMA_RESTRICTIONS
+from separ.wording import dates
 from separ.workspace import Workspace
 
 RESTRICTIONS = tuple(a for a in SCHEMA_RESTRICTIONS if a != "label")
@@ -372,10 +373,7 @@ def _wave(
     drivers = _drivers(ws, rows, report_ids)
     k, first, last = len(rows), rows[0][5], rows[-1][5]
     span, total = len(s.days), int(s.hits.sum())
-    head = (
-        f"{k} restrictions of {s.community} by {ROUTES[s.route]} from {first:%d %b} to "
-        f"{last:%d %b %Y}"
-    )
+    head = f"{k} restrictions of {s.community} by {ROUTES[s.route]} {dates(first, last)}"
     if test == "share":
         expected = route_total * s.share
         summary = (

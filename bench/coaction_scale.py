@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 from separ.campaigns import build_campaigns
+from separ.detectors import run_detectors
 from separ.detectors.coaction import CoAction
-from separ.detectors.store import store_findings
 from separ.ingest import ingest
 from separ.simulate import simulate
 from separ.workspace import Workspace
@@ -52,8 +52,7 @@ def measure(scale: float, runs: int) -> dict[str, object]:
     for _ in range(runs):
         with Workspace(db) as ws:
             start = time.perf_counter()
-            findings = CoAction().run(ws)
-            store_findings(ws, CoAction.name, findings)
+            run_detectors(ws, [CoAction()])
             coaction = time.perf_counter() - start
             start = time.perf_counter()
             campaigns = build_campaigns(ws)

@@ -120,7 +120,7 @@ def ingest(
     Example: `separ ingest separ.duckdb followers.json --format followers --option followee=sim_target`
     """
     from separ.ingest import ingest as run
-    from separ.workspace import Workspace
+    from separ.workspace import Workspace, remove_workspace
 
     options = dict(_key_value(o, "--option") for o in option or [])
     created = not workspace.exists()
@@ -129,8 +129,7 @@ def ingest(
             report = run(ws, path, fmt, force=force, options=options, progress=start)
     except Exception:
         if created:  # a failed first ingest leaves no empty workspace behind
-            for leftover in (workspace, workspace.with_name(workspace.name + ".wal")):
-                leftover.unlink(missing_ok=True)
+            remove_workspace(workspace)
         raise
     table = Table(title=f"ingested into {workspace}")
     for col in ("file", "records", "loaded", "unchanged", "merged", "quarantined"):

@@ -22,7 +22,7 @@ from separ.exports.dossier import most_attacked_target, write_dossier
 from separ.exports.transparency import write_transparency
 from separ.ingest import IngestReport, ingest
 from separ.simulate import simulate
-from separ.workspace import Workspace
+from separ.workspace import Workspace, remove_workspace
 
 
 @dataclass
@@ -49,8 +49,7 @@ def run_demo(folder: Path, *, scale: float = 0.1, seed: int = 7) -> DemoResult:
     data = folder / "data"
     db = folder / "separ.duckdb"
     shutil.rmtree(data, ignore_errors=True)
-    for old in (db, Path(f"{db}.wal")):
-        old.unlink(missing_ok=True)
+    remove_workspace(db)
     folder.mkdir(parents=True, exist_ok=True)
     simulate("default", seed=seed, scale=scale, out=data)
     with Workspace(db) as ws:

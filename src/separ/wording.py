@@ -11,8 +11,22 @@ campaign, dossier and chart, so a reader learns it once.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-__all__ = ["DAY", "count", "dates", "day", "duration", "moment", "percent", "utc"]
+if TYPE_CHECKING:
+    from separ.workspace import Workspace
+
+__all__ = [
+    "DAY",
+    "account_name",
+    "count",
+    "dates",
+    "day",
+    "duration",
+    "moment",
+    "percent",
+    "utc",
+]
 
 DAY = 86_400.0
 
@@ -69,14 +83,17 @@ def dates(first: datetime, last: datetime, *, times: bool = False) -> str:
     if first.date() == last.date():
         if not times:
             return f"on {day(first)}"
-        clock = (
-            f"{first:%H:%M}"
-            if f"{first:%H:%M}" == f"{last:%H:%M}"
-            else f"{first:%H:%M}-{last:%H:%M}"
-        )
-        return f"on {day(first)}, {clock} UTC"
+        start, end = f"{first:%H:%M}", f"{last:%H:%M}"
+        return f"on {day(first)}, {start if start == end else f'{start}-{end}'} UTC"
     if (first.year, first.month) == (last.year, last.month):
         return f"between {first.day} and {day(last)}"
     if first.year == last.year:
         return f"between {first.day} {first:%B} and {day(last)}"
     return f"between {day(first)} and {day(last)}"
+
+
+def account_name(ws: Workspace, account: str) -> str:
+    """``@handle`` when the account has one, else its id."""
+    rows = ws.sql("SELECT handle FROM accounts WHERE account_id = ?", [account])
+    handle = rows[0][0] if rows and rows[0][0] else None
+    return f"@{handle.lstrip('@')}" if handle else account

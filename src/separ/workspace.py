@@ -295,5 +295,12 @@ class Workspace:
         return self.con.execute(query, params or []).fetchall()
 
 
+def remove_workspace(path: str | os.PathLike[str]) -> None:
+    """Delete a workspace file and its write-ahead log, if they exist."""
+    path = Path(path)
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+
+
 def open_workspace(path: str | os.PathLike[str] | None = None, **kwargs: Any) -> Workspace:
     return Workspace(path, **kwargs)

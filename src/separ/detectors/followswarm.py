@@ -47,7 +47,7 @@ from scipy.stats import binom, poisson
 
 from separ.detectors.base import Detector, Evidence, Finding, Interval, Options, register
 from separ.followmap import DAY, AgeReference, map_blocks, prepare_follows
-from separ.wording import dates, day, duration, percent, utc
+from separ.wording import account_name, dates, day, duration, percent, utc
 from separ.workspace import Workspace
 
 TEMPLATE_SQL = """regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
@@ -739,7 +739,7 @@ def _finding(
         )
     ]
     first, last = (min(times), max(times)) if times else (c.start, c.end)
-    who = _name(ws, c.followee)
+    who = account_name(ws, c.followee)
     when = (
         f"within {duration(last - first)} on {day(utc(first))}"
         if c.kind == "burst"
@@ -839,12 +839,6 @@ def _profile_clause(ws: Workspace, c: Cohort, ages: AgeReference) -> str:
 
 def _join(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
-def _name(ws: Workspace, account: str) -> str:
-    rows = ws.sql("SELECT handle FROM accounts WHERE account_id = ?", [account])
-    handle = rows[0][0] if rows and rows[0][0] else None
-    return f"@{handle.lstrip('@')}" if handle else account
 
 
 def _age(days: float) -> str:

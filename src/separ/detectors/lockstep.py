@@ -541,8 +541,7 @@ class Reporter:
         return float(pairs) / max(len(actors) * len(objects), 1) / max(self.fill, 1e-12)
 
     def _verb_phrase(self, columns: dict[int, tuple[float, float]]) -> str:
-        verbs = sorted({self.b.verb[c] for c in columns})
-        return " or ".join(sorted({PAST.get(v, v) for v in verbs}))
+        return " or ".join(sorted({PAST.get(self.b.verb[c], self.b.verb[c]) for c in columns}))
 
     def _noun(self, columns: dict[int, tuple[float, float]]) -> str:
         nouns = {NOUNS.get(self.b.verb[c], "accounts") for c in columns}

@@ -27,7 +27,7 @@ is between the cited cohort and the target's other followers (principle 2).
 """
 
 from separ.exports.dossier.build import build_dossier
-from separ.exports.dossier.common import FORMAT, Claim, account_name
+from separ.exports.dossier.common import FORMAT, Claim
 from separ.exports.dossier.html import (
     default_name,
     dossier_paths,
@@ -36,6 +36,7 @@ from separ.exports.dossier.html import (
     write_dossier,
 )
 from separ.exports.dossier.target import most_attacked_target, resolve_target
+from separ.wording import account_name
 
 __all__ = [
     "FORMAT",

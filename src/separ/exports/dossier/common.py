@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from separ.workspace import Workspace
+from separ.wording import utc
 
 FORMAT = "separ-dossier/1"
 MAX_REPORT_ROWS = 300
@@ -60,21 +60,25 @@ class Claim:
 # -- small helpers -------------------------------------------------------------------------
 
 
+ISO = "%Y-%m-%dT%H:%M:%SZ"
+"""How the dossier writes times: ISO 8601, UTC."""
+
+
 def iso(value: datetime | None) -> str | None:
-    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if value is None else value.strftime(ISO)
 
 
 def epoch(value: datetime) -> float:
     return value.replace(tzinfo=UTC).timestamp()
 
 
-def stamp(epoch: float) -> str:
+def stamp(seconds: float) -> str:
     """Epoch seconds as ISO 8601 UTC."""
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc(seconds).strftime(ISO)
 
 
 def unstamp(text: str) -> float:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+    return epoch(datetime.strptime(text, ISO))
 
 
 def text_dir(lang: str | None) -> str:
@@ -84,10 +88,3 @@ def text_dir(lang: str | None) -> str:
 
 def bin_width(span: float, choices: tuple[int, ...], most: int) -> int:
     return next((w for w in choices if span / w <= most), choices[-1])
-
-
-def account_name(ws: Workspace, account: str) -> str:
-    """``@handle`` when the account has one, else its id."""
-    rows = ws.sql("SELECT handle FROM accounts WHERE account_id = ?", [account])
-    handle = rows[0][0] if rows and rows[0][0] else None
-    return f"@{handle.lstrip('@')}" if handle else account

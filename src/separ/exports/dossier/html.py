@@ -13,9 +13,9 @@ from markupsafe import Markup, escape
 
 from separ.exports import charts
 from separ.exports.dossier.build import build_dossier
-from separ.exports.dossier.common import MAX_EVENTS_SHOWN, account_name, unstamp
+from separ.exports.dossier.common import MAX_EVENTS_SHOWN, unstamp
 from separ.exports.dossier.target import resolve_target
-from separ.wording import duration
+from separ.wording import account_name, duration
 from separ.workspace import Workspace
 
 RTL_RUN = re.compile(

@@ -7,7 +7,8 @@ from collections import defaultdict
 from typing import Any
 
 from separ.errors import ParameterError
-from separ.exports.dossier.common import account_name, iso, text_dir
+from separ.exports.dossier.common import iso, text_dir
+from separ.wording import account_name
 from separ.workspace import Workspace
 
 

@@ -329,6 +329,17 @@ def test_cli_reports_bad_input_in_one_line(tmp_path: Path) -> None:
     assert not (tmp_path / "w.duckdb").exists()  # the failed first ingest created nothing
 
 
+def test_cli_commands_other_than_ingest_do_not_create_a_workspace(tmp_path: Path) -> None:
+    ws = tmp_path / "typo.duckdb"
+    gate = ["gate", "--account", "1", "--policy", "violent_speech", "--trigger", "report"]
+    for command in (["detect"], gate, ["export-sor", "-o", str(tmp_path / "sor")]):
+        result = run_cli(command[0], str(ws), *command[1:])
+        assert result.returncode != 0, command
+        assert "no such workspace (run 'separ ingest' first)" in result.stderr, command
+        assert "Traceback" not in result.stderr
+        assert not ws.exists(), command
+
+
 def test_cli_failed_ingest_keeps_an_existing_workspace(tmp_path: Path) -> None:
     write(tmp_path / "good", "accounts.csv", "account_id,handle\n1,sim_a\n")
     write(tmp_path / "bad", "posts.csv", "post_id\n1\n")

@@ -283,7 +283,7 @@ def detect(
     detectors = [build(n, overrides[n]) for n in names]
     from separ.campaigns import build_campaigns
 
-    with Workspace(workspace) as ws, err.status("detecting") as status:
+    with Workspace(workspace, create=False) as ws, err.status("detecting") as status:
         findings = run_detectors(ws, detectors, lambda n: status.update(f"running {n}"))
         status.update("clustering campaigns")
         found = build_campaigns(ws)
@@ -445,7 +445,7 @@ def hash_avatars(
     if kind not in ("phash", "pdq"):
         raise ParameterError(f"--kind must be phash or pdq, not {kind!r}")
     problems: list[str] = []
-    with Workspace(workspace) as ws:
+    with Workspace(workspace, create=False) as ws:
         hashed = hash_avatar_files(
             ws, folder, kind, on_error=lambda path, why: problems.append(f"{path}: {why}")
         )
@@ -517,7 +517,7 @@ def gate(
     from separ.decisions.gate import gate_json
     from separ.workspace import Workspace
 
-    with Workspace(workspace) as ws:
+    with Workspace(workspace, create=False) as ws:
         if json_in is not None:
             request = _read_json(json_in)
             _print_json(gate_json(ws, request))
@@ -672,7 +672,7 @@ def appeal_file(
     from separ.decisions.appeals import file_appeal
     from separ.workspace import Workspace
 
-    with Workspace(workspace) as ws:
+    with Workspace(workspace, create=False) as ws:
         appeal = file_appeal(ws, action_id, statement, _when(at, "--at"))
     out.print(f"appeal {appeal.appeal_id} filed against action {appeal.action_id}")
 
@@ -698,7 +698,7 @@ def appeal_review(
 
     if outcome not in ("upheld", "overturned"):
         raise ParameterError(f"--outcome must be upheld or overturned, not {outcome!r}")
-    with Workspace(workspace) as ws:
+    with Workspace(workspace, create=False) as ws:
         review = review_appeal(ws, appeal_id, reviewer, outcome, reasons, _when(at, "--at"))  # type: ignore[arg-type]
     hours = review.appeal.hours_to_decision
     out.print(
@@ -770,7 +770,7 @@ def notice(
 
     if lang not in ("en", "fa"):
         raise ParameterError(f"--lang must be en or fa, not {lang!r}")
-    with Workspace(workspace) as ws:
+    with Workspace(workspace, create=False) as ws:
         written = write_notice(ws, action_id, lang)
     if html is not None:
         html.write_text(written.html(), encoding="utf-8")
@@ -861,7 +861,7 @@ def rabat_record(
     from separ.workspace import Workspace
 
     given = _read_json(factors)
-    with Workspace(workspace) as ws:
+    with Workspace(workspace, create=False) as ws:
         done = record_assessment(ws, action, assessor=assessor, factors=given, decision_id=decision)
     out.print(f"assessment {done.assessment_id}: {done.outcome}")
 
@@ -938,7 +938,7 @@ def export_sor(
     from separ.exports.sor import export_sor as write
     from separ.workspace import Workspace
 
-    with Workspace(workspace) as ws:
+    with Workspace(workspace, create=False) as ws:
         files = write(
             ws,
             output,
@@ -975,7 +975,7 @@ def disclose(
     from separ.workspace import Workspace
 
     salt = salt_file.read_text(encoding="utf-8").strip()
-    with Workspace(workspace) as ws:
+    with Workspace(workspace, create=False) as ws:
         users, tweets = export_disclosure(ws, campaign_id, output, salt, threshold=threshold)
     out.print(f"users: {users}\ntweets: {tweets}")
 

@@ -140,19 +140,22 @@ def resolve_path(path: str | os.PathLike[str] | None) -> Path:
 
 
 class Workspace:
-    """A Separ workspace file. Use as a context manager, or call :meth:`close`."""
+    """A Separ workspace file, created on first open unless ``create=False`` or
+    ``read_only`` (then a missing file is an error). Use as a context manager, or call
+    :meth:`close`."""
 
     def __init__(
         self,
         path: str | os.PathLike[str] | None = None,
         *,
         read_only: bool = False,
+        create: bool = True,
         memory_limit: str | None = None,
         migrate_to: int = SCHEMA_VERSION,
     ) -> None:
         self.path = resolve_path(path)
         self._depth = 0
-        if read_only and not self.path.exists():
+        if (read_only or not create) and not self.path.exists():
             raise WorkspaceError(f"{self.path}: no such workspace (run 'separ ingest' first)")
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)

@@ -33,7 +33,7 @@ N = 100_000
 def clear_caches() -> None:
     for fn in (
         _normalize._text_token,
-        _normalize._key_token,
+        _normalize.key_token,
         _normalize._hashtag,
         _urls._split,
         _urls._host_params,
@@ -85,7 +85,7 @@ def main() -> None:
         ("text_fingerprint", per_second(text_fingerprint, texts)),
         (
             "match_key, no token cache",
-            per_second(lambda s: (_normalize._key_token.cache_clear(), match_key(s)), sample),
+            per_second(lambda s: (_normalize.key_token.cache_clear(), match_key(s)), sample),
         ),
         (
             "normalize_text, no token cache",

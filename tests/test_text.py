@@ -36,7 +36,7 @@ from separ.text import (
     url_domains,
 )
 from separ.text.extract import MENTION_RE, URL_RE, trim_url
-from separ.text.normalize import _AFFIX, _AFFIX_END, _DEFER, _join_affixes, _key_token
+from separ.text.normalize import _AFFIX, _AFFIX_END, _DEFER, _join_affixes, key_token
 from separ.text.tables import ARABIC_SCRIPT_VARIANTS, KEY_FOLD, TEXT_FOLD
 from tests.conftest import data_path
 
@@ -480,7 +480,7 @@ def test_key_ignores_zwnj_kashida_and_harakat(s: str, rng: random.Random) -> Non
 
 def joined_word_by_word(s: str) -> str | None:
     """The key with affixes joined over every word (what ``match_key`` shortcuts)."""
-    pieces = [_key_token(token) for token in s.split()]
+    pieces = [key_token(token) for token in s.split()]
     if any(_DEFER in piece for piece in pieces):
         return None
     words = " ".join(pieces).replace(_AFFIX, " ").replace(_AFFIX_END, " ").split()

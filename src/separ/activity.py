@@ -22,8 +22,9 @@ from multiprocessing import get_context
 import pyarrow as pa
 
 from separ.errors import ParameterError
-from separ.neardup import MIN_WORDS, centres, key_fingerprint, text_keys
+from separ.neardup import MIN_WORDS, centres
 from separ.text import normalize_hashtag, normalize_url, url_domain
+from separ.textkeys import keys_of
 from separ.workspace import Workspace
 
 BATCH = 100_000
@@ -69,28 +70,19 @@ PARALLEL_MIN = BATCH
 MAX_WORKERS = 8
 
 
-def _keys(values: list[str]) -> tuple[list[str | None], list[str]]:
-    """The fingerprint of each text's full key, and its body key (see ``text_keys``)."""
-    fps: list[str | None] = []
-    bodies: list[str] = []
-    for value in values:
-        full, body = text_keys(value)
-        fps.append(key_fingerprint(full))
-        bodies.append(body)
-    return fps, bodies
-
-
 def _keys_in(
-    pool: ProcessPoolExecutor, values: list[str], workers: int
-) -> tuple[list[str | None], list[str]]:
-    """:func:`_keys` split over the pool's processes (empty lists if the pool broke)."""
+    pool: ProcessPoolExecutor, values: pa.Array, workers: int
+) -> tuple[list[pa.Array], list[pa.Array]]:
+    """:func:`keys_of` split over the pool's processes (empty lists if the pool broke)."""
     step = -(-len(values) // workers)
-    fps: list[str | None] = []
-    bodies: list[str] = []
+    # a slice pickles with its whole parent's buffers: each part is copied out first
+    parts = [pa.concat_arrays([values.slice(i, step)]) for i in range(0, len(values), step)]
+    fps: list[pa.Array] = []
+    bodies: list[pa.Array] = []
     try:
-        for f, b in pool.map(_keys, [values[i : i + step] for i in range(0, len(values), step)]):
-            fps += f
-            bodies += b
+        for f, b in pool.map(keys_of, parts):
+            fps.append(f)
+            bodies.append(b)
     except BrokenProcessPool:
         return [], []
     return fps, bodies
@@ -110,7 +102,7 @@ def _text_groups(ws: Workspace, query: str) -> None:
     pool: ProcessPoolExecutor | None = None
     try:
         for batch in con.cursor().sql(query).to_arrow_reader(BATCH):
-            values: list[str] = batch.column(0).to_pylist()
+            values = batch.column(0)
             if pool is None and workers > 1 and len(values) >= PARALLEL_MIN:
                 pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
             if pool is not None:
@@ -119,12 +111,13 @@ def _text_groups(ws: Workspace, query: str) -> None:
                     pool.shutdown()
                     pool, workers = None, 1
             if pool is None:
-                fps, bodies = _keys(values)
+                fp, body = keys_of(values)
+                fps, bodies = [fp], [body]
             table = pa.table(
                 {
-                    "value": pa.array(values, pa.string()),
-                    "fp": pa.array(fps, pa.string()),
-                    "body": pa.array(bodies, pa.string()),
+                    "value": values,
+                    "fp": pa.chunked_array(fps, pa.string()),
+                    "body": pa.chunked_array(bodies, pa.string()),
                 }
             )
             con.register("_separ_map", table)

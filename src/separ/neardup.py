@@ -48,6 +48,7 @@ from separ.text import match_key
 __all__ = [
     "BANDS",
     "CANDIDATES",
+    "HASH_PREFIXES",
     "MIN_WORDS",
     "NEARDUP_VERSION",
     "NUM_PERM",
@@ -61,6 +62,7 @@ __all__ = [
     "message_body",
     "near_duplicate_groups",
     "shingles",
+    "tail_token",
     "text_keys",
 ]
 
@@ -87,7 +89,8 @@ I32 = npt.NDArray[np.int32]
 type Keys = list[str] | pa.Array
 """Body keys: Python strings, or an Arrow string array (as DuckDB hands them over)."""
 
-_HASH = ("#", "＃")
+#: How a hashtag starts.
+HASH_PREFIXES: Final = ("#", "＃")
 _TAIL_PREFIXES = ("#", "＃", "@", "＠", "http://", "https://", "www.")
 _WORD_CHAR = re.compile(r"\w")
 _BAND_MUL = np.uint64(0x100000001B3)
@@ -95,7 +98,9 @@ _BAND_MUL = np.uint64(0x100000001B3)
 # --- bodies and shingles ---------------------------------------------------------------
 
 
-def _tail_token(token: str) -> bool:
+def tail_token(token: str) -> bool:
+    """Whether ``token`` may be part of a text's trailing block: a hashtag, a mention, a
+    link, or no word character at all (emoji, punctuation)."""
     return token.startswith(_TAIL_PREFIXES) or _WORD_CHAR.search(token) is None
 
 
@@ -103,13 +108,17 @@ def _body_end(tokens: list[str]) -> int:
     """How many of ``tokens`` are left when the trailing block is stripped."""
     n = end = len(tokens)
     while end:
-        if _tail_token(tokens[end - 1]):
+        if tail_token(tokens[end - 1]):
             end -= 1
         elif end == n:  # a sentence that ends in words ends the text
             break
-        elif end >= 2 and tokens[end - 2].startswith(_HASH):
+        elif end >= 2 and tokens[end - 2].startswith(HASH_PREFIXES):
             end -= 2
-        elif end >= 3 and tokens[end - 3].startswith(_HASH) and not _tail_token(tokens[end - 2]):
+        elif (
+            end >= 3
+            and tokens[end - 3].startswith(HASH_PREFIXES)
+            and not tail_token(tokens[end - 2])
+        ):
             end -= 3
         else:
             break
@@ -142,7 +151,7 @@ def text_keys(text: str) -> tuple[str, str]:
     key = match_key(text)
     tokens = text.split()
     end = _body_end(tokens)
-    if end == len(tokens) or not any(t.startswith(_HASH) for t in tokens[end:]):
+    if end == len(tokens) or not any(t.startswith(HASH_PREFIXES) for t in tokens[end:]):
         return key, key
     tail_key = match_key(" ".join(tokens[end:]))
     keep = len(key) - len(tail_key)

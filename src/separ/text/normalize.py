@@ -31,6 +31,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+from typing import Final
 
 from separ.text.fold import (
     MENTION_TOKEN,
@@ -46,10 +47,14 @@ from separ.text.fold import (
 from separ.text.tables import KEY_FOLD, KEY_FOLD_HOMOGLYPHS
 
 __all__ = [
+    "AFFIX_MARK",
     "MENTION_TOKEN",
     "PERSIAN_PREFIXES",
     "PERSIAN_SUFFIXES",
+    "TEXT_MARK",
     "URL_TOKEN",
+    "joined_key",
+    "key_token",
     "map_distinct",
     "match_key",
     "match_keys",
@@ -161,12 +166,18 @@ def _key_words(s: str, fold: Callable[[str], str]) -> list[str]:
 # Markers in the cached key of a token (control characters never survive ``chars``).
 _AFFIX, _AFFIX_END = "\x01", "\x03"  # around the words of a token with a Persian affix
 _DEFER = "\x02"  # it has Cyrillic/Greek/Armenian letters: needs the whole text
+#: In a ``key_token`` key: a Persian affix that may join a neighbouring token's word.
+AFFIX_MARK: Final = _AFFIX
+#: In a ``key_token`` key: look-alike letters, so the key depends on the whole text.
+TEXT_MARK: Final = _DEFER
 
 
 @lru_cache(maxsize=1 << 16)
-def _key_token(token: str) -> str:
+def key_token(token: str) -> str:
     """The key words of one whitespace-free token, space-separated, marked with
-    ``_AFFIX`` or ``_DEFER`` when the rest of the text matters."""
+    ``AFFIX_MARK`` or ``TEXT_MARK`` when the rest of the text matters. The ``match_key``
+    of a text none of whose token keys has ``TEXT_MARK`` is the ``joined_key`` of its
+    non-empty token keys joined by one space."""
     s = chars(token, key=True)
     if OTHER_SCRIPT.search(s):
         return _DEFER
@@ -197,7 +208,7 @@ def _join_marked(key: str) -> list[str]:
 
 def _key_deferred(s: str) -> list[str]:
     """Key words of a text with Cyrillic/Greek/Armenian letters, token by token as in
-    ``_key_token`` but folding look-alikes with the context of the whole text."""
+    ``key_token`` but folding look-alikes with the context of the whole text."""
     pieces = [masked(chars(t, key=True), drop=True) for t in s.split()]
     whole = whole_words(" ".join(pieces))
     words: list[str] = []
@@ -220,12 +231,16 @@ def match_key(s: str) -> str:
     >>> match_key("مي‌روم به #آزادی_زن 😀 @x https://t.co/y")
     'میروم به ازادی زن'
     """
-    key = " ".join(filter(None, map(_key_token, s.split())))
+    key = " ".join(filter(None, map(key_token, s.split())))
     if _DEFER in key:
         return " ".join(_key_deferred(s))
-    if _AFFIX in key:
-        return " ".join(_join_marked(key))
-    return key
+    return joined_key(key)
+
+
+def joined_key(key: str) -> str:
+    """A text's ``match_key`` from its non-empty ``key_token`` keys joined by one space,
+    none with ``TEXT_MARK``: the Persian affixes joined to their words."""
+    return " ".join(_join_marked(key)) if _AFFIX in key else key
 
 
 def text_fingerprint(s: str) -> str | None:

@@ -7,15 +7,17 @@ on whole arrays instead:
 
 1. Arrow splits every text on whitespace (Arrow's whitespace is Python's ``str.split``
    whitespace, which a test checks over all of Unicode) and numbers the distinct tokens;
-2. each distinct token is folded once, by the same cached ``_key_token`` as ``match_key``,
+2. each distinct token is folded once, by the same cached ``key_token`` as ``match_key``,
    and classified as ``message_body`` classifies it (a tail token, a hashtag);
-3. NumPy finds each text's body end with ``_body_end``'s rules, all texts in step;
+3. NumPy finds each text's body end by ``message_body``'s rules, all texts in step;
 4. Arrow joins the non-empty token keys of each text (its key) and of its body.
 
-A text is left to ``text_keys`` itself when one of its tokens needs the rest of the text:
-a Persian affix to join to its neighbour, or Cyrillic/Greek/Armenian look-alikes. The
-result is the same as ``text_keys`` on every text; ``tests/test_textkeys.py`` checks that
-on real and generated texts.
+Two kinds of text need more than their tokens' own keys. Where a token holds a Persian
+affix (``AFFIX_MARK``; a third of the simulator's texts), the joined keys go through
+``joined_key`` and ``text_keys``' body rule, in Python but without folding anything again.
+Where a token has Cyrillic/Greek/Armenian look-alikes (``TEXT_MARK``; rare), the text
+goes through ``text_keys`` itself. The result is the same as ``text_keys`` on every text;
+``tests/test_textkeys.py`` checks that on real and generated texts.
 """
 
 from __future__ import annotations

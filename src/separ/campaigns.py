@@ -75,17 +75,22 @@ def build_campaigns(
         {e[1] for e in edges} | {e[2] for e in edges} | {a for g in groups_found for a in g[2]}
     )
     index = {n: i for i, n in enumerate(names)}
-    ends = [(index[e[1]], index[e[2]]) for e in edges]
-    ties = list(_weights(np.array([e[5] for e in edges], dtype=float)))
-    # a group ties its members to a hub by its significance, or by its score without one
+    # a group ties each of its members to its hub node by its significance, or by its
+    # score without one
     given = np.array([g[3] is not None for g in groups_found], dtype=bool)
     p = np.array([1.0 if g[3] is None else g[3] for g in groups_found], dtype=float)
     score = np.array([0.0 if g[4] is None else g[4] for g in groups_found], dtype=float)
     hub_ties = np.where(given, _weights(p), WEIGHT_CAP * score)
-    for h, (_fid, _kind, accounts, *_) in enumerate(groups_found):
-        ends += [(index[account], len(names) + h) for account in accounts]
-        ties += [float(hub_ties[h])] * len(accounts)
-    pairs, weights = _summed(np.array(ends, dtype=np.int64).reshape(-1, 2), np.array(ties))
+    ends = [(index[e[1]], index[e[2]]) for e in edges] + [
+        (index[account], len(names) + h) for h, g in enumerate(groups_found) for account in g[2]
+    ]
+    ties = np.concatenate(
+        [
+            _weights(np.array([e[5] for e in edges], dtype=float)),
+            np.repeat(hub_ties, [len(g[2]) for g in groups_found]),
+        ]
+    )
+    pairs, weights = _summed(np.array(ends, dtype=np.int64).reshape(-1, 2), ties)
     graph = ig.Graph(n=len(names) + len(groups_found), edges=pairs.tolist())
     graph.es["weight"] = weights.tolist()
     ig.set_random_number_generator(random.Random(seed))

@@ -34,9 +34,9 @@ import numpy as np
 from scipy.stats import binom
 
 from separ.activity import build_activity
+from separ.wording import DAY
 from separ.workspace import Workspace
 
-DAY = 86_400.0
 BORDER = 0.01
 """A follower whose neighbourhood is concentrated at this level (uncorrected) extends a block
 that holds at least one significant follower (hysteresis, as in DBSCAN's border points)."""

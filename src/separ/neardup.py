@@ -91,7 +91,7 @@ type Keys = list[str] | pa.Array
 
 #: How a hashtag starts.
 HASH_PREFIXES: Final = ("#", "＃")
-_TAIL_PREFIXES = ("#", "＃", "@", "＠", "http://", "https://", "www.")
+_TAIL_PREFIXES = (*HASH_PREFIXES, "@", "＠", "http://", "https://", "www.")
 _WORD_CHAR = re.compile(r"\w")
 _BAND_MUL = np.uint64(0x100000001B3)
 

@@ -46,8 +46,8 @@ import pyarrow as pa
 from scipy.stats import binom, poisson
 
 from separ.detectors.base import Detector, Evidence, Finding, Interval, Options, register
-from separ.followmap import DAY, AgeReference, map_blocks, prepare_follows
-from separ.wording import account_name, dates, day, duration, percent, utc
+from separ.followmap import AgeReference, map_blocks, prepare_follows
+from separ.wording import DAY, account_name, dates, day, duration, percent, utc
 from separ.workspace import Workspace
 
 TEMPLATE_SQL = """regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(

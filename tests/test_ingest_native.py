@@ -457,3 +457,37 @@ def test_csv_read_in_bulk_keeps_lines_across_rejected_records(
         (15_000, "a field is longer than 1048576 bytes"),
         (20_000, "malformed CSV: Value with unterminated quote found."),
     ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"a,b\n1,2\n3,4\n",
+        b"a,b\n1,2\n3,4",  # no line feed at the end
+        b"a,b\r\n1,2\r\n3,4\r\n",
+        b"a,b\n1,2\n\n\n3,4\n",  # blank lines
+        b'a,b\n1,"two\nlines"\n3,4\n',  # a record over two lines
+        b"\xef\xbb\xbfa,b\n1,caf\xe9\n3,4\n",  # a BOM, and bytes that are not UTF-8
+        b"",
+        b"\n",
+    ],
+)
+def test_csv_lines_counted_from_bytes_match_duckdb(
+    ws: Workspace, tmp_path: Path, body: bytes
+) -> None:
+    from separ.ingest.bulk import _counted_lines, _newlines, _source_options
+
+    path = write(tmp_path, "t.csv", body)
+    assert _newlines(path) == _counted_lines(ws.con, path, _source_options(path, 1 << 20))
+
+
+def test_csv_with_bare_carriage_returns_is_left_to_duckdb(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from separ.ingest import bulk
+
+    monkeypatch.setattr(bulk, "_CHUNK", 3)  # "\r\n" split between two reads
+    assert bulk._newlines(write(tmp_path, "mac.csv", b"a,b\r1,2\r3,4\r")) is None
+    assert bulk._newlines(write(tmp_path, "mixed.csv", b"a,b\r\n1,x\ry\r\n")) is None
+    assert bulk._newlines(write(tmp_path, "crlf.csv", b"a,b\r\n1,2\r\n")) == 2
+    assert bulk._newlines(write(tmp_path, "end.csv", b"ab\r\n12\r\n3")) == 3

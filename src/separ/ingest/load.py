@@ -451,9 +451,10 @@ class Loader:
         ``extra`` as text, ``_line``, ``_row``, ``_reject``, ``_raw``), and count its rows."""
         stage = self._stage_name(spec)
         select, _, _ = self._typing(spec, _text_columns(spec), rejects=True)
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT {select} FROM ({rows}) s")
+        self.result.records += self._scalar(  # CREATE ... AS returns its row count
+            f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT {select} FROM ({rows}) s"
+        )
         self._staged[spec.name] = "TYPED"
-        self.result.records += self._scalar(f"SELECT count(*) FROM {stage}")
 
     def _typed_table(self, spec: Table) -> tuple[str, str]:
         """Make ``_typed`` (every staged row typed once) and return SQL for (row is valid,

@@ -365,7 +365,7 @@ def _exact(shingled: _Shingled, src: I64, dst: I64) -> F64:
         edge_s, pos_s = _gather(at, s)
         edge_d, pos_d = _gather(at, d)
         code = np.concatenate([edge_s * words + ids[pos_s], edge_d * words + ids[pos_d]])
-        code.sort()
+        code.sort(kind="stable")  # two sorted runs: a linear merge
         twice = code[1:][code[1:] == code[:-1]] // words
         common = np.bincount(twice, minlength=len(s)).astype(np.float64)
         size = (at[s + 1] - at[s]) + (at[d + 1] - at[d])

@@ -1,0 +1,213 @@
+"""Commands that bring data in and out: ingest, formats, status, quarantine, export,
+simulate, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from separ.cli.common import WorkspaceArg, app, bytes_progress, key_value, out
+
+PANEL = "Data"
+
+
+@app.command(rich_help_panel=PANEL)
+def ingest(
+    workspace: WorkspaceArg,
+    path: Annotated[Path, typer.Argument(help="A source file or folder.", show_default=False)],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="Source format; see `separ formats`.")
+    ] = "native",
+    force: Annotated[
+        bool,
+        typer.Option(help="Read files again even if already ingested (rows still de-duplicate)."),
+    ] = False,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--option",
+            help="A format's own setting as KEY=VALUE, repeatable (see `separ formats`).",
+        ),
+    ] = None,
+) -> None:
+    """Load a source file or folder into the workspace; bad rows go to the quarantine.
+
+    Example: `separ ingest separ.duckdb demo-data/ --format native`
+
+    Example: `separ ingest separ.duckdb followers.json --format followers --option followee=sim_target`
+    """
+    from separ.ingest import ingest as run
+    from separ.workspace import Workspace, remove_workspace
+
+    options = dict(key_value(o, "--option") for o in option or [])
+    created = not workspace.exists()
+    try:
+        with Workspace(workspace) as ws, bytes_progress("ingest") as start:
+            report = run(ws, path, fmt, force=force, options=options, progress=start)
+    except Exception:
+        if created:  # a failed first ingest leaves no empty workspace behind
+            remove_workspace(workspace)
+        raise
+    table = Table(title=f"ingested into {workspace}")
+    for col in ("file", "records", "loaded", "unchanged", "merged", "quarantined"):
+        table.add_column(col, justify="left" if col == "file" else "right")
+    for f in report.files:
+        if f.skipped:
+            table.add_row(f.source, "-", "-", "-", "-", f"skipped: {f.skipped}")
+            continue
+        table.add_row(
+            f.source,
+            f"{f.records:,}",
+            f"{f.total('loaded'):,}",
+            f"{f.total('unchanged'):,}",
+            f"{f.total('merged'):,}",
+            f"{f.quarantined:,}",
+        )
+    out.print(table)
+    for f in report.files:
+        if f.not_loaded:
+            kinds = ", ".join(f"{what} {n:,}" for what, n in f.not_loaded.items())
+            out.print(f"{f.source}: not loaded (no native table holds them): {kinds}")
+    if report.activity_rows is not None:
+        out.print(f"activity: {report.activity_rows:,} rows")
+    bad = sum(f.quarantined for f in report.files)
+    if bad:
+        out.print(f"[yellow]{bad:,} records quarantined[/]: see `separ quarantine {workspace}`")
+
+
+@app.command(rich_help_panel=PANEL)
+def formats() -> None:
+    """List the source formats `separ ingest --format` understands.
+
+    Example: `separ formats`
+    """
+    from separ.ingest import IMPORTERS, options_of
+
+    table = Table("format", "what it reads", "options (--option KEY=VALUE)")
+    for name, cls in sorted(IMPORTERS.items()):
+        table.add_row(name, cls.description, ", ".join(options_of(cls)))
+    out.print(table)
+
+
+@app.command(rich_help_panel=PANEL)
+def status(workspace: WorkspaceArg) -> None:
+    """Show what a workspace holds: rows per table, schema version, ingest log.
+
+    Example: `separ status separ.duckdb`
+    """
+    from separ.workspace import Workspace
+
+    with Workspace(workspace, read_only=True) as ws:
+        counts = ws.counts()
+        log = ws.sql(
+            "SELECT ingest_id, source, format, rows_read, rows_loaded, rows_unchanged, "
+            "rows_quarantined, status FROM ingest_log ORDER BY ingest_id"
+        )
+        version = ws.schema_version
+    out.print(f"workspace {workspace} (schema version {version})")
+    table = Table("table", "rows")
+    for name, n in counts.items():
+        table.add_row(name, f"{n:,}")
+    out.print(table)
+    if log:
+        t = Table("id", "source", "format", "read", "loaded", "unchanged", "quarantined", "status")
+        for row in log:
+            t.add_row(*("" if v is None else str(v) for v in row))
+        out.print(t)
+
+
+@app.command(rich_help_panel=PANEL)
+def quarantine(
+    workspace: WorkspaceArg,
+    limit: Annotated[int, typer.Option(help="Rows to show.")] = 20,
+    source: Annotated[str | None, typer.Option(help="Only rows from this source file.")] = None,
+) -> None:
+    """List quarantined records with their file, line and reason.
+
+    Example: `separ quarantine separ.duckdb --limit 50`
+    """
+    from separ.workspace import Workspace
+
+    where, params = ("WHERE source = ?", [source]) if source else ("", [])
+    with Workspace(workspace, read_only=True) as ws:
+        rows = ws.sql(
+            f"SELECT source, line, table_name, reason FROM quarantine {where} "
+            f"ORDER BY ingest_id, line LIMIT {int(limit)}",
+            params,
+        )
+        total = ws.sql(f"SELECT count(*) FROM quarantine {where}", params)[0][0]
+    table = Table("file", "line", "table", "reason", title=f"{total:,} quarantined records")
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    out.print(table)
+
+
+@app.command(rich_help_panel=PANEL)
+def export(
+    workspace: WorkspaceArg,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="parquet, csv or jsonl.")] = "parquet",
+) -> None:
+    """Write the workspace's tables as a native folder (the format `ingest` reads).
+
+    Example: `separ export separ.duckdb -o exported/ --format csv`
+    """
+    from separ.exports.native import export_native
+    from separ.workspace import Workspace
+
+    with Workspace(workspace, read_only=True) as ws:
+        written = export_native(ws, output, fmt)  # type: ignore[arg-type]
+    for name, n in written.items():
+        out.print(f"{output / name}.{fmt}: {n:,} rows")
+
+
+@app.command(rich_help_panel=PANEL)
+def simulate(
+    scenario: Annotated[str, typer.Argument(help="Scenario name, e.g. default.")] = "default",
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 0,
+    scale: Annotated[
+        float, typer.Option(help="Size: about 100,000 events per unit (0.1 to 100).")
+    ] = 1.0,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write.")] = Path(
+        "simulated"
+    ),
+    fmt: Annotated[str, typer.Option("--format", "-f", help="parquet, csv or jsonl.")] = "parquet",
+) -> None:
+    """Write a simulated scenario in the native format, with ground truth in `truth/`.
+
+    Example: `separ simulate default --seed 1 --scale 0.1 -o sim/`
+    """
+    from separ.simulate import simulate as run
+
+    summary = run(scenario, seed=seed, scale=scale, out=output, fmt=fmt)
+    table = Table("table", "rows", title=f"scenario {scenario}, seed {seed}, scale {scale:g}")
+    for name, n in summary.counts.items():
+        table.add_row(name, f"{n:,}")
+    out.print(table)
+    roles = ", ".join(f"{role} {n:,}" for role, n in summary.roles.items())
+    out.print(f"accounts by role: {roles}; {len(summary.targets)} targets attacked")
+    out.print(
+        f"{summary.events:,} events written to {output} ({fmt}); ground truth in {output / 'truth'}"
+    )
+
+
+@app.command(rich_help_panel=PANEL)
+def demo(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder for the demo's files.")
+    ] = Path("separ-demo"),
+    scale: Annotated[
+        float, typer.Option(help="Simulation size (about 100,000 events per unit).")
+    ] = 0.1,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+) -> None:
+    """Simulate an attack on activists, ingest it, run the detectors, and summarise.
+
+    Example: `separ demo -o separ-demo/`
+    """
+    from separ.demo import print_demo, run_demo
+
+    print_demo(run_demo(output, scale=scale, seed=seed), out)

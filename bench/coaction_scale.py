@@ -23,7 +23,7 @@ from separ.detectors import run_detectors
 from separ.detectors.coaction import CoAction
 from separ.ingest import ingest
 from separ.simulate import simulate
-from separ.workspace import Workspace
+from separ.workspace import Workspace, remove_workspace
 
 OUT = Path(__file__).resolve().parent / "out"
 
@@ -37,8 +37,7 @@ def measure(scale: float, runs: int) -> dict[str, object]:
     if not (folder / "truth" / "scenario.json").exists():
         simulate("default", seed=1, scale=scale, out=folder, fmt="parquet")
     db = OUT / f"scale-{scale:g}.duckdb"
-    for leftover in (db, db.with_suffix(".duckdb.wal")):
-        leftover.unlink(missing_ok=True)
+    remove_workspace(db)
     with Workspace(db) as ws:
         start = time.perf_counter()
         report = ingest(ws, folder, "native")
@@ -71,7 +70,7 @@ def measure(scale: float, runs: int) -> dict[str, object]:
             f"{run['campaigns_seconds']} s = {run['total_seconds']} s, peak {run['peak_mb']:,} MB",
             flush=True,
         )
-    db.unlink(missing_ok=True)
+    remove_workspace(db)
     return result
 
 

@@ -57,6 +57,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from separ.workspace import remove_workspace
+
 OUT = Path(__file__).resolve().parent / "out"
 HERE = OUT / "coordination"
 VENV = HERE / "qut-venv"
@@ -366,8 +368,7 @@ def _run_toolkit(csv: Path, args: argparse.Namespace) -> dict[str, Any]:
 
 def run_separ(native: Path, args: argparse.Namespace) -> dict[str, Any]:
     db = HERE / "separ.duckdb"
-    for leftover in (db, db.with_suffix(".duckdb.wal")):
-        leftover.unlink(missing_ok=True)
+    remove_workspace(db)
     out = HERE / "separ-result.json"
     verbs = [LAYERS[n][0] for n in args.layers]
     print("separ: ingest + layers ...", flush=True)
@@ -392,8 +393,7 @@ def run_separ(native: Path, args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = json.loads(out.read_text())
     result["wall_seconds"] = r["seconds"]
     result["peak_mb"] = r["peak_mb"]
-    for leftover in (db, db.with_suffix(".duckdb.wal")):
-        leftover.unlink(missing_ok=True)
+    remove_workspace(db)
     return result
 
 

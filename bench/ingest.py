@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from separ.workspace import remove_workspace
+
 OUT = Path(__file__).resolve().parent / "out"
 
 CHILD = """
@@ -61,8 +63,7 @@ def generate(scale: float, fmt: str) -> Path:
 
 def measure(folder: Path) -> dict[str, float]:
     db = OUT / "bench.duckdb"
-    for leftover in (db, db.with_suffix(".duckdb.wal")):
-        leftover.unlink(missing_ok=True)
+    remove_workspace(db)
     proc = subprocess.run(
         [sys.executable, "-c", CHILD, str(folder), str(db)],
         capture_output=True,
@@ -70,7 +71,7 @@ def measure(folder: Path) -> dict[str, float]:
         check=True,
     )
     result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
-    db.unlink(missing_ok=True)
+    remove_workspace(db)
     return result
 
 

@@ -52,9 +52,9 @@ def db(scenario: Path) -> str:
     return path
 
 
-def first(db: str, query: str) -> str:
+def first(db: str, query: str, *params: str) -> str:
     with Workspace(Path(db), read_only=True) as ws:
-        rows = ws.sql(query)
+        rows = ws.sql(query, list(params))
     assert rows, query
     return str(rows[0][0])
 
@@ -95,7 +95,7 @@ def test_detection_commands(scenario: Path, db: str, tmp_path: Path) -> None:
 def test_decision_commands(db: str) -> None:
     AREAS.add("decisions")
     target = first(db, "SELECT target_account_id FROM reports ORDER BY report_id")
-    report = first(db, f"SELECT report_id FROM reports WHERE target_account_id = '{target}'")
+    report = first(db, "SELECT report_id FROM reports WHERE target_account_id = ?", target)
     answer = as_json(
         "gate", db, "--account", target, "--policy", "violent_speech", "--trigger", "report",
         "--reports", report,

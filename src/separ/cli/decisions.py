@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +12,7 @@ from separ.cli.common import (
     JsonOpt,
     WorkspaceArg,
     app,
+    asdict_of,
     group,
     out,
     parse_time,
@@ -226,7 +226,7 @@ def appeal_list(
     with Workspace(workspace, read_only=True) as ws:
         found = list_appeals(ws, status, account=account)
     if as_json:
-        print_json([asdict(a) for a in found])
+        print_json([asdict_of(a) for a in found])
         return
     table = Table(
         "appeal", "action", "account", "filed", "status", "hours", title=f"{len(found)} appeals"

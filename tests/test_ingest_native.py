@@ -147,6 +147,41 @@ def test_bad_rows_are_quarantined_with_line_and_reason(ws: Workspace, tmp_path: 
     assert raw["created_at"] == "yesterday"
 
 
+def test_text_values_are_typed_liberally_and_out_of_range_times_are_quarantined(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """Spaces around values (ASCII or Unicode: no-break, ideographic), ids written as
+    floats, epoch seconds/milliseconds, ISO offsets and Twitter dates are read; a time out
+    of range or 'infinity' is quarantined, not stored and not a crash."""
+    src = tmp_path / "src"
+    write(
+        src,
+        "follows.csv",
+        "follower_id,followee_id,created_at,rank\n"
+        " 12.0 ,\u00a0b\u3000,2026-03-01T13:30:00+03:30, 7 \n"  # line 2
+        "c,d,1772359200, +3.0\n"  # 3: epoch seconds
+        "e,f,1772359200000,\n"  # 4: epoch milliseconds
+        "g,h,Sun Mar 01 10:00:00 +0000 2026,\n"  # 5
+        "i,j,9223372036854775808,\n"  # 6: out of range
+        "k,l,infinity,\n"  # 7
+        "m,n,2026-03-01T10:00:00Z,1.5\n",  # 8: not a whole number
+    )
+    report = ingest(ws, src, build_activity=False)
+    assert report.files[0].total("loaded") == 4
+    when = datetime(2026, 3, 1, 10)
+    assert ws.sql("SELECT follower_id, followee_id, created_at, rank FROM follows ORDER BY 1") == [
+        ("12", "b", when, 7),
+        ("c", "d", when, 3),
+        ("e", "f", when, None),
+        ("g", "h", when, None),
+    ]
+    assert reasons(ws) == [
+        (6, "created_at: not a time: 9223372036854775808"),
+        (7, "created_at: not a time: infinity"),
+        (8, "rank: not a whole number: 1.5"),
+    ]
+
+
 def test_duplicate_ids_keep_the_first_and_quarantine_the_rest(
     ws: Workspace, tmp_path: Path
 ) -> None:

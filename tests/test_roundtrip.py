@@ -21,8 +21,7 @@ from separ.workspace import Workspace
 ids = st.text(string.ascii_letters + string.digits + "_-:/.", min_size=1, max_size=24).filter(
     lambda s: not re.fullmatch(r"-?\d+\.0+", s)
 )
-texts = st.one_of(
-    st.none(),
+some_text = st.one_of(
     st.text(
         st.characters(exclude_categories=("Cs",), exclude_characters="\x00"),
         min_size=1,
@@ -32,8 +31,10 @@ texts = st.one_of(
         ["زن زندگی آزادی", "نیم\u200cفاصله", "\u200f#آزادی\u200b", 'a "quoted", line\nbreak']
     ),
 )
+texts = st.one_of(st.none(), some_text)
 times = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2035, 1, 1))
-lists = st.one_of(st.none(), st.lists(texts.filter(lambda t: t is not None), max_size=4))
+# drawn, not filtered: filtering a third of the draws away tripped Hypothesis' health check
+lists = st.one_of(st.none(), st.lists(some_text, max_size=4))
 
 
 def iso(t: datetime | None) -> str | None:

@@ -162,7 +162,7 @@ def test_text_values_are_typed_liberally_and_out_of_range_times_are_quarantined(
         "c,d,1772359200, +3.0\n"  # 3: epoch seconds
         "e,f,1772359200000,\n"  # 4: epoch milliseconds
         "g,h,Sun Mar 01 10:00:00 +0000 2026,\n"  # 5
-        "i,j,9223372036854775808,\n"  # 6: out of range
+        "i,j,-9223372036854775808,\n"  # 6: out of range
         "k,l,infinity,\n"  # 7
         "m,n,2026-03-01T10:00:00Z,1.5\n",  # 8: not a whole number
     )
@@ -176,9 +176,42 @@ def test_text_values_are_typed_liberally_and_out_of_range_times_are_quarantined(
         ("g", "h", when, None),
     ]
     assert reasons(ws) == [
-        (6, "created_at: not a time: 9223372036854775808"),
+        (6, "created_at: not a time: -9223372036854775808"),
         (7, "created_at: not a time: infinity"),
         (8, "rank: not a whole number: 1.5"),
+    ]
+
+
+def test_parquet_values_of_other_types_are_converted_or_quarantined(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """A Parquet column typed otherwise than the native column: a value that does not
+    convert is quarantined with its reason, never silently NULL (nor rounded)."""
+    src = tmp_path / "src"
+    src.mkdir()
+    pq.write_table(
+        pa.table(
+            {
+                "account_id": ["a1", "a2", "a3", "a4"],
+                "followers_count": pa.array([float("nan"), 1e30, 1.5, 7.0]),
+                "verified": pa.array([2, 0, 1, 1], pa.int64()),
+                "created_at": pa.array([10**9, 0, 1, 20_000], pa.date32()),
+            }
+        ),
+        src / "accounts.parquet",
+    )
+    ingest(ws, src, build_activity=False)
+    assert reasons(ws) == [
+        (
+            1,
+            "created_at: not a time: 2739877-01-03; followers_count: not a whole number: "
+            "nan; verified: not true/false: 2",
+        ),
+        (2, "followers_count: not a whole number: 1e+30"),
+        (3, "followers_count: not a whole number: 1.5"),
+    ]
+    assert ws.sql("SELECT account_id, followers_count, verified, created_at FROM accounts") == [
+        ("a4", 7, True, datetime(2024, 10, 4))
     ]
 
 

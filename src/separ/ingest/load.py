@@ -39,8 +39,8 @@ MERGE_TABLES = frozenset({"accounts"})
 # Typing of staged text. ``separ_trim`` is DuckDB's ``trim`` (which strips the Unicode
 # space separators, Zs) without its cost on the common value: ASCII text with no space at
 # either end is its own trim. Times are taken through their epoch (``epoch_us``), which is
-# exact for the UTC session and cheaper than ``AT TIME ZONE``, and is NULL for 'infinity';
-# an epoch number out of range is NULL, not an error.
+# exact for the UTC session and cheaper than ``AT TIME ZONE``; a time outside the years
+# 1-9999 (an epoch number out of range, 'infinity') is NULL, not an error nor a time.
 MACROS = r"""
 CREATE OR REPLACE TEMP MACRO separ_trim(v) AS CASE
     WHEN v LIKE ' %' OR v LIKE '% ' OR strlen(v) <> length(v) THEN trim(v) ELSE v END;
@@ -48,17 +48,18 @@ CREATE OR REPLACE TEMP MACRO separ_id(v) AS CASE
     WHEN separ_trim(v) LIKE '%.0' THEN
         nullif(regexp_replace(trim(v), '^(-?[0-9]+)\.0+$', '\1'), '')
     ELSE nullif(separ_trim(v), '') END;
+CREATE OR REPLACE TEMP MACRO separ_us(u) AS CASE  -- microseconds since 1970, years 1-9999
+    WHEN u BETWEEN -62135596800000000 AND 253402300799999999 THEN make_timestamp(CAST(u AS BIGINT))
+    END;
 CREATE OR REPLACE TEMP MACRO separ_epoch(d) AS
-    try(make_timestamp(TRY_CAST(round(CASE WHEN abs(d) >= 1e14 THEN d
-                                           WHEN abs(d) >= 1e11 THEN d * 1e3
-                                           ELSE d * 1e6 END) AS BIGINT)));
+    separ_us(round(CASE WHEN abs(d) >= 1e14 THEN d WHEN abs(d) >= 1e11 THEN d * 1e3 ELSE d * 1e6 END));
 CREATE OR REPLACE TEMP MACRO separ_time(v) AS coalesce(
-    make_timestamp(epoch_us(TRY_CAST(v AS TIMESTAMPTZ))),  -- ISO 8601 first: the common case
+    separ_us(epoch_us(TRY_CAST(v AS TIMESTAMPTZ))),  -- ISO 8601 first: the common case
     CASE WHEN regexp_full_match(trim(v), '-?[0-9]+(\.[0-9]+)?')
          THEN separ_epoch(TRY_CAST(trim(v) AS DOUBLE)) END,
     -- Twitter's dates (the shape is checked first: strptime reads 'infinity' as 1900)
     CASE WHEN trim(v) LIKE '___ ___ __ __:__:__ _____ ____'
-         THEN try_strptime(trim(v), '%a %b %d %H:%M:%S %z %Y') AT TIME ZONE 'UTC' END);
+         THEN separ_us(epoch_us(try_strptime(trim(v), '%a %b %d %H:%M:%S %z %Y'))) END);
 CREATE OR REPLACE TEMP MACRO separ_int(v) AS CASE
     WHEN regexp_full_match(separ_trim(v), '[-+]?[0-9]+(\.0*)?')
     THEN TRY_CAST(separ_trim(v) AS BIGINT) END;
@@ -99,11 +100,14 @@ def _typed(col: Column, have: str = "VARCHAR") -> str:
     """
     raw = f"s.{q(col.name)}"
     if col.kind == "time" and have == "TIMESTAMP WITH TIME ZONE":
-        return f"({raw} AT TIME ZONE 'UTC')"
+        return f"separ_us(epoch_us({raw}))"
     if col.kind == "time" and (have.startswith("TIMESTAMP") or have == "DATE"):
-        return f"CAST({raw} AS TIMESTAMP)"
+        return f"separ_us(epoch_us(TRY_CAST({raw} AS TIMESTAMP)))"
     if col.kind == "list" and have.endswith("[]"):
         return f"list_filter(CAST({raw} AS VARCHAR[]), lambda x: x IS NOT NULL AND x <> '')"
+    if col.kind == "int" and have.startswith(("FLOAT", "DOUBLE", "DECIMAL")):
+        # a whole number only: 1.5 is not rounded to 2 (NaN and infinities fail the cast)
+        return f"TRY_CAST(CASE WHEN {raw} = trunc({raw}) THEN {raw} END AS BIGINT)"
     if col.kind in ("int", "float") and have.startswith(NUMBERS):
         return f"TRY_CAST({raw} AS {col.sql_type})"
     if col.kind == "bool" and have == "BOOLEAN":
@@ -136,24 +140,31 @@ def _checks(col: Column, have: str = "VARCHAR", raw: str | None = None) -> list[
     v = raw if have == "VARCHAR" else f"CAST({raw} AS VARCHAR)"
     t = f"t.{q(col.name)}"
     shown = f"left({v}, 80)"
-    if have != "VARCHAR" and col.kind != "enum" and _typed(col, have) != _typed(col):
-        # an already-typed value cannot be malformed; it can only be missing
-        return [(f"{t} IS NULL", f"'missing {col.name}'")] if col.required else []
-    given = (
-        f"nullif(separ_trim({raw}), '') IS NOT NULL" if have == "VARCHAR" else f"{raw} IS NOT NULL"
-    )
-    checks: list[tuple[str, str]] = []
-    if col.required and col.kind in ("id", "text", "enum"):  # typed is NULL only when blank
-        checks.append((f"{t} IS NULL", f"'missing {col.name}'"))
-    elif col.required:
-        checks.append((f"{t} IS NULL AND NOT ({given})", f"'missing {col.name}'"))
     bad_value = {
         "time": "not a time",
         "int": "not a whole number",
         "float": "not a number",
         "bool": "not true/false",
+        "list": "not a list",
     }
-    if col.kind in bad_value:
+    checks: list[tuple[str, str]] = []
+    if have != "VARCHAR" and col.kind != "enum" and _typed(col, have) != _typed(col):
+        # a value of another type than text (Parquet): missing, or present but not
+        # convertible (a NaN count, the int 2 as a boolean, a date beyond year 9999)
+        if col.required:
+            checks.append((f"{t} IS NULL AND {raw} IS NULL", f"'missing {col.name}'"))
+        if col.kind in bad_value:
+            why = f"'{col.name}: {bad_value[col.kind]}: ' || {shown}"
+            checks.append((f"{t} IS NULL AND {raw} IS NOT NULL", why))
+        return checks
+    given = (
+        f"nullif(separ_trim({raw}), '') IS NOT NULL" if have == "VARCHAR" else f"{raw} IS NOT NULL"
+    )
+    if col.required and col.kind in ("id", "text", "enum"):  # typed is NULL only when blank
+        checks.append((f"{t} IS NULL", f"'missing {col.name}'"))
+    elif col.required:
+        checks.append((f"{t} IS NULL AND NOT ({given})", f"'missing {col.name}'"))
+    if col.kind in bad_value and col.kind != "list":
         checks.append(
             (f"{t} IS NULL AND {given}", f"'{col.name}: {bad_value[col.kind]}: ' || {shown}")
         )

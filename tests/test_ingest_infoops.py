@@ -261,6 +261,7 @@ def test_wrong_types_are_quarantined(ws: separ.Workspace, tmp_path: Path) -> Non
         tweet(tweetid="3", like_count="many"),
         tweet(tweetid="4", tweet_time="yesterday"),
         tweet(tweetid="5", follower_count="lots"),
+        tweet(tweetid="6", reply_count="9223372036854775808"),  # beyond int64
     ]
     result = ingest(ws, write(tmp_path / "tweets.csv", rows), "infoops", build_activity=False)
     reasons = quarantine(ws)
@@ -270,9 +271,10 @@ def test_wrong_types_are_quarantined(ws: separ.Workspace, tmp_path: Path) -> Non
         (5, "accounts", "snapshot_at: not a time: yesterday"),
         (5, "posts", "created_at: not a time: yesterday"),
         (6, "accounts", "followers_count: not a whole number: lots"),
+        (7, None, "reply_count: out of range: '9223372036854775808'"),
     ]
     assert ws.sql("SELECT post_id FROM posts ORDER BY post_id") == [("1",), ("5",)]
-    assert result.files[0].records == 5
+    assert result.files[0].records == 6
 
 
 def test_missing_values_and_columns(ws: separ.Workspace, tmp_path: Path) -> None:

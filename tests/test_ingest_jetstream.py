@@ -275,3 +275,22 @@ def test_unreadable_files_raise_input_error(ws: Workspace, tmp_path: Path) -> No
     with pytest.raises(InputError):
         ingest(ws, gz, "jetstream")
     assert ws.counts()["posts"] == 0
+
+
+def test_lone_surrogates_anywhere_become_replacement_characters(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """A JSON "\\ud83c" without its other half (a text cut inside an emoji) is no text
+    DuckDB can hold: it becomes U+FFFD wherever it is, a value, a key or a collection."""
+    events = [
+        post(A, "s1", {"text": "cut \ud83c"}),
+        post(A, "s2", collection="app.bsky.\ud800"),
+        {**post(A, "s3"), "commit": {**post(A, "s3")["commit"], "record": "\ud800"}},
+    ]
+    path = tmp_path / "cut.jsonl"
+    path.write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
+    result = ingest(ws, path, "jetstream", build_activity=False).files[0]
+    assert ws.sql("SELECT text FROM posts") == [("cut \ufffd",)]
+    assert result.not_loaded == {"app.bsky.\ufffd": 1}
+    assert reasons(ws) == [(3, "commit record is not a JSON object")]
+    assert "\ufffd" in ws.sql("SELECT raw FROM quarantine")[0][0]

@@ -165,7 +165,12 @@ def test_wrong_types_are_quarantined_with_reasons(ws: Workspace, tmp_path: Path)
             ]
         },
     }
-    path = write(tmp_path / "types.jsonl", [page, {"data": 42}, ["a", "list"], {"foo": 1}])
+    odd_ref = tweet("3", referenced_tweets=[{"type": ["quoted"], "id": "2"}])
+    odd_includes = {"data": [tweet("4")], "includes": {"users": 1, "tweets": {"id": "9"}}}
+    path = write(
+        tmp_path / "types.jsonl",
+        [page, {"data": 42}, ["a", "list"], {"foo": 1}, odd_ref, odd_includes],
+    )
     result = ingest(ws, path, "twarc", build_activity=False).files[0]
     assert reasons(ws) == [
         (1, "a data item is not a JSON object"),
@@ -175,9 +180,28 @@ def test_wrong_types_are_quarantined_with_reasons(ws: Workspace, tmp_path: Path)
         (2, "data is neither a list nor an object"),
         (3, "not a JSON object but a list"),
         (4, "neither a twarc2 page nor a tweet (keys: foo)"),
+        (6, "includes.tweets is not a list"),
+        (6, "includes.users is not a list"),
     ]
-    assert result.tables["posts"].loaded == 1
-    assert ws.sql("SELECT post_id FROM posts") == [("2",)]
+    assert result.tables["posts"].loaded == 3
+    # a reference whose type is not a name references nothing: the tweet is a post
+    assert ws.sql("SELECT post_id, kind FROM posts ORDER BY 1") == [
+        ("2", "post"),
+        ("3", "post"),
+        ("4", "post"),
+    ]
+
+
+def test_a_surrogate_cut_in_half_becomes_a_replacement_character(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    # a text truncated inside an emoji's UTF-16 pair: "\ud83c" alone, in the JSON escape
+    path = tmp_path / "cut.jsonl"
+    path.write_text(json.dumps({"data": [tweet("1", text="cut \ud83c")]}) + "\n", "utf-8")
+    assert "\\ud83c" in path.read_text(encoding="utf-8")
+    ingest(ws, path, "twarc", build_activity=False)
+    assert ws.sql("SELECT text FROM posts") == [("cut \ufffd",)]
+    assert ws.count("quarantine") == 0
 
 
 def test_missing_ids_and_required_fields_are_quarantined(ws: Workspace, tmp_path: Path) -> None:

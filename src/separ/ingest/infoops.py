@@ -184,6 +184,8 @@ def _number(value: str | None, whole: bool) -> float | int | _BadValue | None:
         return number
     if not number.is_integer():
         return _BadValue(f"not a whole number: {text[:80]!r}")
+    if abs(number) >= 2**63:
+        return _BadValue(f"out of range: {text[:80]!r}")
     return int(number)
 
 

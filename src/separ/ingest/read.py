@@ -14,6 +14,7 @@ import csv
 import gzip
 import io
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -107,6 +108,30 @@ def open_source(path: Path, progress: Progress | None = None) -> Source:
 def _rewound(raw: IO[bytes]) -> IO[bytes]:
     raw.seek(0)
     return raw
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+"""A UTF-16 surrogate left alone in a Python string: no UTF-8 text can hold it."""
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """A parsed JSON value with each lone surrogate in its strings and keys (a JSON
+    ``\\ud83c`` whose other half was cut off, as truncated texts have) replaced by U+FFFD;
+    ``json.loads`` keeps them, and nothing downstream could store them."""
+    if isinstance(value, str):
+        return LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [without_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {without_lone_surrogates(k): without_lone_surrogates(v) for k, v in value.items()}
+    return value
+
+
+def _parsed(text: str) -> Any:
+    """``json.loads(text)``, with lone surrogates replaced when the text escapes any."""
+    value = json.loads(text)
+    return without_lone_surrogates(value) if _SURROGATE_ESCAPE.search(text) else value
 
 
 def has_surrogates(value: str) -> bool:
@@ -415,7 +440,7 @@ def json_records(
         if first == "[":
             rest = first + text.read()
             try:
-                items = json.loads(rest)
+                items = _parsed(rest)
             except json.JSONDecodeError as exc:
                 raise InputError(path, f"is not valid JSON: {exc.msg}", exc.lineno) from None
             source.tick()
@@ -433,7 +458,7 @@ def json_records(
                 bad(number, "not valid UTF-8 text", "")
                 continue
             try:
-                yield number, json.loads(stripped)
+                yield number, _parsed(stripped)
             except json.JSONDecodeError as exc:
                 bad(number, f"not valid JSON: {exc.msg} (column {exc.colno})", stripped[:2000])
             if number % 10_000 == 0:

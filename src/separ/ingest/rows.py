@@ -8,7 +8,6 @@ validates them in SQL like any other staged rows.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
@@ -16,11 +15,9 @@ from typing import Any
 import pyarrow as pa
 
 from separ.ingest.load import Loader
-from separ.ingest.read import CHUNK_ROWS
+from separ.ingest.read import CHUNK_ROWS, LONE_SURROGATE
 
 Row = dict[str, Any]
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def text(value: Any) -> str | None:
@@ -38,7 +35,7 @@ def text(value: Any) -> str | None:
 
 def clean(value: str | None) -> str | None:
     """Replace lone UTF-16 surrogates (a JSON ``\\ud83c`` cut in half) with U+FFFD."""
-    return None if value is None else _SURROGATE.sub("\ufffd", value)
+    return None if value is None else LONE_SURROGATE.sub("\ufffd", value)
 
 
 def staged(row: Mapping[str, Any], extra: Mapping[str, Any] | None) -> dict[str, str | None]:

@@ -90,15 +90,20 @@ class Page:
         )
 
 
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _objects(value: Any) -> list[dict[str, Any]]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+    return [v for v in _listed(value) if isinstance(v, dict)]
 
 
 def post_row(tweet: dict[str, Any], page: Page) -> tuple[Row, Row]:
     """A v2 tweet object -> (posts columns, extra)."""
     refs: dict[Any, Any] = {}
     for ref in _objects(tweet.get("referenced_tweets")):
-        refs.setdefault(ref.get("type"), ref.get("id"))
+        if isinstance(ref.get("type"), str):  # a type that is not a name references nothing
+            refs.setdefault(ref["type"], ref.get("id"))
     kind, ref_id = "post", None
     for typ, name in KINDS:
         if refs.get(typ):
@@ -338,9 +343,13 @@ class TwarcReader:
                 if rules is not None and "matching_rules" not in item:
                     item = {**item, "matching_rules": rules}
                 self.tweet(line, item, page, record=True)
-        for tweet in includes.get("tweets") or []:
+        for name in ("tweets", "users"):
+            found = includes.get(name)
+            if found is not None and not isinstance(found, list):
+                self.loader.bad(line, f"includes.{name} is not a list", dumps(found))
+        for tweet in _listed(includes.get("tweets")):
             self.tweet(line, tweet, page, record=False)
-        for user in includes.get("users") or []:
+        for user in _listed(includes.get("users")):
             self.user(line, user, retrieved)
         errors = obj.get("errors")
         if isinstance(errors, list) and errors:

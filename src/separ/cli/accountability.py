@@ -18,6 +18,7 @@ from separ.cli.common import (
     out,
     parse_time,
     print_json,
+    print_summaries,
     read_json,
 )
 
@@ -108,13 +109,7 @@ def waves(
 
     with Workspace(workspace, read_only=True) as ws:
         found = enforcement_waves(ws, alpha=alpha)
-    if as_json:
-        print_json([w.as_json() for w in found])
-        return
-    out.print(f"{len(found)} enforcement wave(s)")
-    for w in found:
-        out.print(f"- {w.summary}", markup=False)
-        out.print(f"  driven by: {w.driver}", markup=False)
+    print_summaries(found, "enforcement wave(s)", as_json, lambda w: f"driven by: {w.driver}")
 
 
 @app.command(rich_help_panel=PANEL)
@@ -134,12 +129,7 @@ def moderators(
 
     with Workspace(workspace, read_only=True) as ws:
         flags = moderator_audit(ws, alpha=alpha)
-    if as_json:
-        print_json([f.as_json() for f in flags])
-        return
-    out.print(f"{len(flags)} flag(s)")
-    for f in flags:
-        out.print(f"- {f.summary}", markup=False)
+    print_summaries(flags, "flag(s)", as_json)
 
 
 rabat_app = group(

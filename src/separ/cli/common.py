@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
@@ -62,6 +62,26 @@ def read_json(path: Path) -> dict[str, Any]:
 def print_json(value: object) -> None:
     """Print ``value`` as JSON (times and other values as their text)."""
     out.print_json(json.dumps(value, default=str))
+
+
+def cells(row: Iterable[object]) -> list[str]:
+    """A database row as table cells: NULL shown empty, everything else as its text."""
+    return ["" if v is None else str(v) for v in row]
+
+
+def print_summaries(
+    items: Sequence[Any], noun: str, as_json: bool, detail: Callable[[Any], str] | None = None
+) -> None:
+    """Findings that have a ``summary`` and ``as_json()``: as a JSON list, or a count of
+    ``noun`` and one line each (and its ``detail`` line)."""
+    if as_json:
+        print_json([item.as_json() for item in items])
+        return
+    out.print(f"{len(items)} {noun}")
+    for item in items:
+        out.print(f"- {item.summary}", markup=False)
+        if detail:
+            out.print(f"  {detail(item)}", markup=False)
 
 
 WorkspaceArg = Annotated[

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from separ.cli.common import WorkspaceArg, app, bytes_progress, key_value, out
+from separ.cli.common import WorkspaceArg, app, bytes_progress, cells, key_value, out
 
 PANEL = "Data"
 
@@ -115,7 +115,7 @@ def status(workspace: WorkspaceArg) -> None:
     if log:
         t = Table("id", "source", "format", "read", "loaded", "unchanged", "quarantined", "status")
         for row in log:
-            t.add_row(*("" if v is None else str(v) for v in row))
+            t.add_row(*cells(row))
         out.print(t)
 
 
@@ -141,7 +141,7 @@ def quarantine(
         total = ws.sql(f"SELECT count(*) FROM quarantine {where}", params)[0][0]
     table = Table("file", "line", "table", "reason", title=f"{total:,} quarantined records")
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+        table.add_row(*cells(row))
     out.print(table)
 
 

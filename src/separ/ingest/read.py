@@ -111,7 +111,7 @@ def _rewound(raw: IO[bytes]) -> IO[bytes]:
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 """A UTF-16 surrogate left alone in a Python string: no UTF-8 text can hold it."""
 
 
@@ -120,7 +120,7 @@ def without_lone_surrogates(value: Any) -> Any:
     ``\\ud83c`` whose other half was cut off, as truncated texts have) replaced by U+FFFD;
     ``json.loads`` keeps them, and nothing downstream could store them."""
     if isinstance(value, str):
-        return LONE_SURROGATE.sub("\ufffd", value)
+        return _LONE_SURROGATE.sub("\ufffd", value)
     if isinstance(value, list):
         return [without_lone_surrogates(v) for v in value]
     if isinstance(value, dict):

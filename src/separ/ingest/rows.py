@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from separ.ingest.load import Loader
-from separ.ingest.read import CHUNK_ROWS, LONE_SURROGATE
+from separ.ingest.read import CHUNK_ROWS
 
 Row = dict[str, Any]
 
@@ -33,11 +33,6 @@ def text(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False)
 
 
-def clean(value: str | None) -> str | None:
-    """Replace lone UTF-16 surrogates (a JSON ``\\ud83c`` cut in half) with U+FFFD."""
-    return None if value is None else LONE_SURROGATE.sub("\ufffd", value)
-
-
 def staged(row: Mapping[str, Any], extra: Mapping[str, Any] | None) -> dict[str, str | None]:
     """A row as staged text: no value for None or an empty list; ``extra`` as a JSON object."""
     out = {k: text(v) for k, v in row.items() if v is not None and v != []}
@@ -51,11 +46,8 @@ def arrow(rows: list[dict[str, str | None]], lines: list[int]) -> pa.Table:
     names = sorted({k for r in rows for k in r})
     arrays = []
     for name in names:
-        values = [r.get(name) for r in rows]
-        try:
-            arrays.append(pa.array(values, pa.string()))
-        except UnicodeEncodeError:
-            arrays.append(pa.array([clean(v) for v in values], pa.string()))
+        # text with lone surrogates never gets here: json_records replaces them at parsing
+        arrays.append(pa.array([r.get(name) for r in rows], pa.string()))
     arrays.append(pa.array(lines, pa.int64()))
     return pa.Table.from_arrays(arrays, names=[*names, "_line"])
 

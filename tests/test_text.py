@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -36,7 +37,15 @@ from separ.text import (
     url_domains,
 )
 from separ.text.extract import MENTION_RE, URL_RE, trim_url
-from separ.text.normalize import _AFFIX, _AFFIX_END, _DEFER, _join_affixes, key_token
+from separ.text.normalize import (
+    _AFFIX,
+    _AFFIX_END,
+    _DEFER,
+    _join_affixes,
+    fingerprint_sql,
+    key_fingerprint,
+    key_token,
+)
 from separ.text.tables import ARABIC_SCRIPT_VARIANTS, KEY_FOLD, TEXT_FOLD
 from tests.conftest import data_path
 
@@ -241,6 +250,16 @@ def test_fingerprint_ignores_word_breaks_but_not_words() -> None:
     fingerprint = text_fingerprint("سلام")
     assert fingerprint is not None
     assert re.fullmatch(r"[0-9a-f]{16}", fingerprint)
+
+
+def test_duckdb_fingerprints_keys_as_python_does() -> None:
+    keys = ["", "سلام", "زن زندگی ازادی", "free them all", "میروم به ازادی زن", "é ß 😀"]
+    got = duckdb.execute(
+        f"SELECT {fingerprint_sql('k')} FROM unnest(?) WITH ORDINALITY AS t(k, i) ORDER BY i",
+        [keys],
+    ).fetchall()
+    assert [g for (g,) in got] == [key_fingerprint(k) for k in keys]
+    assert got[0] == (None,)
 
 
 @pytest.mark.parametrize(

@@ -13,20 +13,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from separ.neardup import key_fingerprint, text_keys
+from separ.neardup import text_keys
 from separ.textkeys import keys_of
 from tests.conftest import data_path
 from tests.test_text import texts
 
 
-def one_by_one(values: list[str | None]) -> tuple[list[str | None], list[str]]:
-    pairs = [text_keys(v or "") for v in values]
-    return [key_fingerprint(k) for k, _ in pairs], [b for _, b in pairs]
+def one_by_one(values: list[str | None]) -> list[tuple[str, str]]:
+    return [text_keys(v or "") for v in values]
 
 
-def in_bulk(values: list[str | None]) -> tuple[list[str | None], list[str]]:
-    fps, bodies = keys_of(pa.array(values, pa.string()))
-    return fps.to_pylist(), bodies.to_pylist()
+def in_bulk(values: list[str | None]) -> list[tuple[str, str]]:
+    keys, bodies = keys_of(pa.array(values, pa.string()))
+    return list(zip(keys.to_pylist(), bodies.to_pylist(), strict=True))
 
 
 def test_arrow_splits_on_exactly_pythons_whitespace() -> None:

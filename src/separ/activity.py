@@ -14,8 +14,9 @@ fingerprint of the group's centre text, so variants of one message are one objec
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 
@@ -24,6 +25,7 @@ import pyarrow as pa
 from separ.errors import ParameterError
 from separ.neardup import MIN_WORDS, centres
 from separ.text import normalize_hashtag, normalize_url, url_domain
+from separ.text.normalize import fingerprint_sql
 from separ.textkeys import keys_of
 from separ.workspace import Workspace
 
@@ -70,22 +72,46 @@ PARALLEL_MIN = BATCH
 MAX_WORKERS = 8
 
 
-def _keys_in(
-    pool: ProcessPoolExecutor, values: pa.Array, workers: int
-) -> tuple[list[pa.Array], list[pa.Array]]:
-    """:func:`keys_of` split over the pool's processes (empty lists if the pool broke)."""
-    step = -(-len(values) // workers)
-    # a slice pickles with its whole parent's buffers: each part is copied out first
-    parts = [pa.concat_arrays([values.slice(i, step)]) for i in range(0, len(values), step)]
-    fps: list[pa.Array] = []
-    bodies: list[pa.Array] = []
+type _Keys = Future[tuple[pa.Array, pa.Array]]
+"""A worker's :func:`keys_of` of a batch."""
+
+
+def _keys_in_order(batches: Iterable[pa.Array], workers: int) -> Iterator[pa.Table]:
+    """Each batch of texts with its :func:`keys_of` (``value, key, body``), in order.
+
+    From a first batch of ``PARALLEL_MIN`` texts on, batches are keyed in ``workers``
+    processes, each kept busy with the next batch while the caller stores the last one;
+    here instead if the processes cannot start (a ``__main__`` they cannot import)."""
+    pool: ProcessPoolExecutor | None = None
+    waiting: deque[tuple[pa.Array, _Keys | None]] = deque()
     try:
-        for f, b in pool.map(keys_of, parts):
-            fps.append(f)
-            bodies.append(b)
+        for values in batches:
+            if pool is None and workers > 1 and len(values) >= PARALLEL_MIN:
+                pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+            waiting.append((values, None if pool is None else _submit(pool, values)))
+            while len(waiting) > (0 if pool is None else workers):
+                yield _keyed(*waiting.popleft())
+        while waiting:
+            yield _keyed(*waiting.popleft())
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def _submit(pool: ProcessPoolExecutor, values: pa.Array) -> _Keys | None:
+    try:  # a slice pickles with its whole parent's buffers: copied out first
+        return pool.submit(keys_of, pa.concat_arrays([values]))
     except BrokenProcessPool:
-        return [], []
-    return fps, bodies
+        return None
+
+
+def _keyed(values: pa.Array, future: _Keys | None) -> pa.Table:
+    """A batch of texts with its keys: the worker's, or keyed here if it has none."""
+    try:
+        keys, bodies = keys_of(values) if future is None else future.result()
+    except BrokenProcessPool:
+        keys, bodies = keys_of(values)
+    return pa.table({"value": values, "key": keys, "body": bodies})
 
 
 def _text_groups(ws: Workspace, query: str) -> None:
@@ -97,40 +123,21 @@ def _text_groups(ws: Workspace, query: str) -> None:
     one of them at once.
     """
     con = ws.con
-    con.execute("CREATE OR REPLACE TEMP TABLE _text_map (value VARCHAR, fp VARCHAR, body VARCHAR)")
+    con.execute("CREATE OR REPLACE TEMP TABLE _texts (value VARCHAR, fp VARCHAR, body VARCHAR)")
+    reader = con.cursor().sql(query).to_arrow_reader(BATCH)
+    batches = (batch.column(0) for batch in reader)
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
-    pool: ProcessPoolExecutor | None = None
-    try:
-        for batch in con.cursor().sql(query).to_arrow_reader(BATCH):
-            values = batch.column(0)
-            if pool is None and workers > 1 and len(values) >= PARALLEL_MIN:
-                pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
-            if pool is not None:
-                fps, bodies = _keys_in(pool, values, workers)
-                if not fps:  # the workers could not start (a __main__ they cannot import)
-                    pool.shutdown()
-                    pool, workers = None, 1
-            if pool is None:
-                fp, body = keys_of(values)
-                fps, bodies = [fp], [body]
-            table = pa.table(
-                {
-                    "value": values,
-                    "fp": pa.chunked_array(fps, pa.string()),
-                    "body": pa.chunked_array(bodies, pa.string()),
-                }
-            )
-            con.register("_separ_map", table)
-            con.execute("INSERT INTO _text_map SELECT * FROM _separ_map")
-            con.unregister("_separ_map")
-    finally:
-        if pool is not None:
-            pool.shutdown()
+    for table in _keys_in_order(batches, workers):
+        con.register("_separ_map", table)
+        con.execute(
+            f"INSERT INTO _texts SELECT value, {fingerprint_sql('key')}, body FROM _separ_map"
+        )
+        con.unregister("_separ_map")
     # a fingerprint's body is its smallest; each long body once, owned by its smallest
     # fingerprint, numbered in owner order
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _fp_body AS "
-        "SELECT fp, min(body) AS body FROM _text_map WHERE fp IS NOT NULL GROUP BY fp"
+        "SELECT fp, min(body) AS body FROM _texts WHERE fp IS NOT NULL GROUP BY fp"
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _bodies AS
@@ -150,13 +157,14 @@ def _text_groups(ws: Workspace, query: str) -> None:
     del keys
     con.register("_separ_centres", pa.table({"i": pa.array(range(len(centre))), "c": centre}))
     con.execute(  # every fingerprint of a grouped body takes the owner of the body's centre
-        """UPDATE _text_map SET fp = g.grp
-        FROM (SELECT f.fp, c.owner AS grp FROM _fp_body f JOIN _bodies b ON b.body = f.body
-              JOIN _separ_centres k ON k.i = b.i JOIN _bodies c ON c.i = k.c) g
-        WHERE _text_map.fp = g.fp AND g.fp <> g.grp"""
+        """CREATE OR REPLACE TEMP TABLE _text_map AS
+        SELECT t.value, coalesce(g.grp, t.fp) AS fp FROM _texts t
+        LEFT JOIN (SELECT f.fp, c.owner AS grp FROM _fp_body f JOIN _bodies b ON b.body = f.body
+                   JOIN _separ_centres k ON k.i = b.i JOIN _bodies c ON c.i = k.c) g
+        ON g.fp = t.fp"""
     )
     con.unregister("_separ_centres")
-    con.execute("DROP TABLE _bodies; DROP TABLE _fp_body")
+    con.execute("DROP TABLE _bodies; DROP TABLE _fp_body; DROP TABLE _texts")
 
 
 STEPS: list[tuple[frozenset[str], str]] = [

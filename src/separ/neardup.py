@@ -44,6 +44,7 @@ import pyarrow.compute as pc
 from separ.arrays import sorted_unique
 from separ.errors import ParameterError
 from separ.text import match_key
+from separ.text.normalize import key_fingerprint
 
 __all__ = [
     "BANDS",
@@ -158,19 +159,6 @@ def text_keys(text: str) -> tuple[str, str]:
     if key.endswith(tail_key) and (keep == 0 or key[keep - 1] == " "):
         return key, key[:keep].rstrip()
     return key, match_key(" ".join(tokens[:end]))
-
-
-def key_fingerprint(key: str) -> str | None:
-    """``text_fingerprint`` of a text, given its ``match_key`` (saves folding it twice).
-
-    >>> from separ.text import text_fingerprint
-    >>> key_fingerprint(match_key("می‌روم")) == text_fingerprint("می‌روم")
-    True
-    """
-    key = key.replace(" ", "")
-    if not key:
-        return None
-    return hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
 
 
 def shingles(key: str) -> set[str]:
@@ -304,39 +292,41 @@ def _candidates(bucket: I32, rank: I64, per_key: int) -> tuple[I64, I64]:
     bands, n = bucket.shape
     none = n  # a rank no key has
     heads = np.full((n, bands), none, dtype=np.int32)  # the rank of each bucket's head
+    rank32 = rank.astype(np.int32)
     for k, column in enumerate(bucket):
         nodes = np.flatnonzero(column >= 0)
         if not len(nodes):
             continue
-        nodes = nodes[np.argsort(column[nodes].astype(np.int64) * n + rank[nodes])]
         b = column[nodes]
-        pos = np.arange(len(b))
-        start = np.maximum.accumulate(np.where(np.concatenate([[True], b[1:] != b[:-1]]), pos, 0))
-        head = nodes[start]
-        heads[nodes, k] = np.where(head == nodes, none, rank[head])
+        best = np.full(int(b.max()) + 1, none, dtype=np.int32)
+        np.minimum.at(best, b, rank32[nodes])
+        head = best[b]
+        heads[nodes, k] = np.where(head == rank32[nodes], none, head)
     by_rank = np.argsort(rank)
     keys = np.flatnonzero((heads != none).any(axis=1))
     src: list[I64] = []
     dst: list[I64] = []
+    col = np.arange(bands)
+    worst = (bands + 1) * (n + 1)  # a score no run has
     step = 1 << 18  # rows at a time, to bound memory
     for lo in range(0, len(keys), step):
         chunk = keys[lo : lo + step]
-        h = np.sort(heads[chunk], axis=1)
-        # runs of equal heads in each sorted row: (row, head, length); keep the longest
-        new = np.ones(h.shape, dtype=bool)
-        new[:, 1:] = h[:, 1:] != h[:, :-1]
-        begin = np.flatnonzero(new)  # every row starts a run, so runs never cross rows
-        length = np.diff(np.append(begin, h.size))
-        run_row, run_head = begin // bands, h.ravel()[begin].astype(np.int64)
-        real = run_head != none
-        run_row, run_head, length = run_row[real], run_head[real], length[real]
-        o = np.argsort((run_row * (bands + 1) + bands - length) * (n + 1) + run_head)
-        run_row, run_head = run_row[o], run_head[o]
-        first = np.flatnonzero(np.concatenate([[True], run_row[1:] != run_row[:-1]]))
-        nth = np.arange(len(run_row)) - np.repeat(first, np.diff(np.append(first, len(run_row))))
-        top = nth < per_key
-        src.append(chunk[run_row[top]])
-        dst.append(by_rank[run_head[top]])
+        h = np.sort(heads[chunk], axis=1).astype(np.int64)
+        # runs of equal heads in each sorted row: score each run's first cell by its
+        # length (longest first), then its head's rank; keep the per_key best scores
+        first = np.ones(h.shape, dtype=bool)
+        first[:, 1:] = h[:, 1:] != h[:, :-1]
+        last = np.ones(h.shape, dtype=bool)
+        last[:, :-1] = first[:, 1:]
+        start = np.maximum.accumulate(np.where(first, col, 0), axis=1)
+        end = np.minimum.accumulate(np.where(last, col, bands)[:, ::-1], axis=1)[:, ::-1]
+        score = np.where(first & (h != none), (bands - 1 - end + start) * (n + 1) + h, worst)
+        if per_key < bands:
+            score = np.partition(score, per_key - 1, axis=1)[:, :per_key]
+        score.sort(axis=1)
+        row, at = np.nonzero(score < worst)
+        src.append(chunk[row])
+        dst.append(by_rank[score[row, at] % (n + 1)])
     if not src:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     return np.concatenate(src), np.concatenate(dst)

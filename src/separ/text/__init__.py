@@ -44,7 +44,7 @@ from separ.text.urls import (
 
 #: Version of every fold in this package. Stored next to fingerprints and hashtag/URL
 #: objects (detector provenance); bump it whenever any output of this package changes.
-FOLD_VERSION = "1"
+FOLD_VERSION = "2"
 
 __all__ = [
     "FOLD_VERSION",

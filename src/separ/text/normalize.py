@@ -53,7 +53,10 @@ __all__ = [
     "PERSIAN_SUFFIXES",
     "TEXT_MARK",
     "URL_TOKEN",
+    "alone_key",
+    "fingerprint_sql",
     "joined_key",
+    "key_fingerprint",
     "key_token",
     "map_distinct",
     "match_key",
@@ -206,6 +209,25 @@ def _join_marked(key: str) -> list[str]:
     return out
 
 
+def alone_key(key: str) -> str:
+    """A ``key_token`` key with ``AFFIX_MARK``, its affixes joined, when the token's
+    words join only among themselves in every text: ``key`` itself (still marked) when
+    one of them may join a neighbouring token's word.
+
+    Across a token boundary, ``_join_affixes`` joins only a prefix that ends the left
+    token, or a suffix that starts the right one: as the token's first word, or as what
+    its first word becomes while its words join. A token with neither leaves the same
+    words in every text, so a text of such tokens and plain ones keys to their keys
+    joined by one space.
+    """
+    out: list[str] = []
+    for word in key.strip(_AFFIX + _AFFIX_END).split():
+        out = _join_affixes([word], out)
+        if out[0] in PERSIAN_SUFFIXES:
+            return key
+    return key if out and out[-1] in PERSIAN_PREFIXES else " ".join(out)
+
+
 def _key_deferred(s: str) -> list[str]:
     """Key words of a text with Cyrillic/Greek/Armenian letters, token by token as in
     ``key_token`` but folding look-alikes with the context of the whole text."""
@@ -244,17 +266,32 @@ def joined_key(key: str) -> str:
 
 
 def text_fingerprint(s: str) -> str | None:
-    """16 hex digits (BLAKE2b, 8 bytes) of ``match_key(s)`` with its spaces removed, or
-    ``None`` when the key is empty (only emoji, URLs, mentions, punctuation).
+    """16 hex digits of ``match_key(s)`` with its spaces removed (``key_fingerprint``),
+    or ``None`` when the key is empty (only emoji, URLs, mentions, punctuation).
 
     Dropping the spaces makes the fingerprint blind to word breaks, so a ZWNJ typed as a
     space *or left out* (``زن‌زندگی`` / ``زن زندگی`` / ``زنزندگی``) gives one fingerprint.
     ``None`` means "nothing to match on": emit no activity row for it.
     """
-    key = match_key(s).replace(" ", "")
-    if not key:
-        return None
-    return hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+    return key_fingerprint(match_key(s))
+
+
+def key_fingerprint(key: str) -> str | None:
+    """``text_fingerprint`` of a text given its ``match_key``: the first 16 hex digits of
+    the MD5 of the key without its spaces, ``None`` for an empty key. MD5 because DuckDB
+    has it (``fingerprint_sql``): fingerprints of many keys are computed there.
+
+    >>> key_fingerprint(match_key("می‌روم")) == text_fingerprint("می روم")
+    True
+    """
+    key = key.replace(" ", "")
+    return hashlib.md5(key.encode(), usedforsecurity=False).hexdigest()[:16] if key else None
+
+
+def fingerprint_sql(key: str) -> str:
+    """``key_fingerprint`` of the SQL string expression ``key`` (a ``match_key``), for
+    DuckDB."""
+    return f"CASE WHEN {key} <> '' THEN left(md5(replace({key}, ' ', '')), 16) END"
 
 
 # --- hashtags ----------------------------------------------------------------------------------

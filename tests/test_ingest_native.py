@@ -152,7 +152,8 @@ def test_text_values_are_typed_liberally_and_out_of_range_times_are_quarantined(
 ) -> None:
     """Spaces around values (ASCII or Unicode: no-break, ideographic), ids written as
     floats, epoch seconds/milliseconds, ISO offsets and Twitter dates are read; a time out
-    of range or 'infinity' is quarantined, not stored and not a crash."""
+    of range, 'infinity' or an offset beyond ±14 h is quarantined, not stored and not a
+    crash."""
     src = tmp_path / "src"
     write(
         src,
@@ -164,7 +165,8 @@ def test_text_values_are_typed_liberally_and_out_of_range_times_are_quarantined(
         "g,h,Sun Mar 01 10:00:00 +0000 2026,\n"  # 5
         "i,j,-9223372036854775808,\n"  # 6: out of range
         "k,l,infinity,\n"  # 7
-        "m,n,2026-03-01T10:00:00Z,1.5\n",  # 8: not a whole number
+        "m,n,2026-03-01T10:00:00Z,1.5\n"  # 8: not a whole number
+        "o,p,Sun Mar 01 10:00:00 +9999 2026,\n",  # 9: no such offset
     )
     report = ingest(ws, src, build_activity=False)
     assert report.files[0].total("loaded") == 4
@@ -179,6 +181,7 @@ def test_text_values_are_typed_liberally_and_out_of_range_times_are_quarantined(
         (6, "created_at: not a time: -9223372036854775808"),
         (7, "created_at: not a time: infinity"),
         (8, "rank: not a whole number: 1.5"),
+        (9, "created_at: not a time: Sun Mar 01 10:00:00 +9999 2026"),
     ]
 
 

@@ -58,7 +58,9 @@ CREATE OR REPLACE TEMP MACRO separ_time(v) AS coalesce(
     CASE WHEN regexp_full_match(trim(v), '-?[0-9]+(\.[0-9]+)?')
          THEN separ_epoch(TRY_CAST(trim(v) AS DOUBLE)) END,
     -- Twitter's dates (the shape is checked first: strptime reads 'infinity' as 1900)
+    -- and its offset, which strptime reads however large: +9999 is not one
     CASE WHEN trim(v) LIKE '___ ___ __ __:__:__ _____ ____'
+              AND regexp_full_match(substr(trim(v), 21, 5), '[+-](0[0-9]|1[0-4])[0-5][0-9]')
          THEN separ_us(epoch_us(try_strptime(trim(v), '%a %b %d %H:%M:%S %z %Y'))) END);
 CREATE OR REPLACE TEMP MACRO separ_int(v) AS CASE
     WHEN regexp_full_match(separ_trim(v), '[-+]?[0-9]+(\.0*)?')

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,17 +30,30 @@ def test_one_layer_is_rebuilt_alone(scenario: Path) -> None:
             build_activity(ws, ["retweet"])
 
 
-def test_texts_folded_in_worker_processes_give_the_same_layer(
+def test_values_mapped_in_worker_processes_give_the_same_layers(
     scenario: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with fresh(scenario, "workers") as ws:
-        serial = ws.sql("SELECT event_id, object FROM activity WHERE verb = 'post' ORDER BY 1")
+        serial = ws.sql(ROWS)
         monkeypatch.setattr(separ.activity, "PARALLEL_MIN", 10)
-        monkeypatch.setattr(separ.activity, "BATCH", 500)
+        monkeypatch.setattr(separ.activity, "BATCH", 50)
         monkeypatch.setattr(separ.activity, "MAX_WORKERS", 2)
         monkeypatch.setattr("os.cpu_count", lambda: 2)
-        build_activity(ws, ["post"])
-        assert len(serial) > 500
-        assert (
-            ws.sql("SELECT event_id, object FROM activity WHERE verb = 'post' ORDER BY 1") == serial
+        submitted = []
+        submit = separ.activity._submit
+
+        def counted(*args: Any) -> Any:
+            submitted.append(submit(*args))
+            return submitted[-1]
+
+        monkeypatch.setattr(separ.activity, "_submit", counted)
+        build_activity(ws)  # texts, hashtags and URLs each in several batches of 50
+        counts = ws.sql(
+            "SELECT count(DISTINCT text), count(DISTINCT h), count(DISTINCT u) FROM posts, "
+            "unnest(CASE WHEN len(hashtags) > 0 THEN hashtags ELSE [NULL] END) AS t(h), "
+            "unnest(CASE WHEN len(urls) > 0 THEN urls ELSE [NULL] END) AS v(u)"
         )
+        assert min(counts[0]) > 100
+        assert ws.sql(ROWS) == serial
+        assert len(submitted) > 80
+        assert all(f is not None and f.exception() is None for f in submitted)

@@ -6,7 +6,8 @@ name the source record: ``p:POST_ID``, ``f:FOLLOWER>FOLLOWEE``, ``r:REPORT_ID``,
 ``a:ACCOUNT_ID`` (an account's avatar).
 
 Values that need Persian-aware normalisation (hashtags, URLs, post text) are normalised
-in Python once per *distinct* value and joined back, so the per-event work stays in SQL.
+in Python once per *distinct* value, a batch at a time (in worker processes, one per
+core, when there are many), and joined back, so the per-event work stays in SQL.
 The object of a ``post`` is the text's near-duplicate group (:mod:`separ.neardup`): the
 fingerprint of the group's centre text, so variants of one message are one object.
 """
@@ -32,86 +33,90 @@ from separ.workspace import Workspace
 BATCH = 100_000
 
 
-def _map_distinct(
-    ws: Workspace,
-    name: str,
-    query: str,
-    functions: dict[str, Callable[[str], str | None]],
-) -> None:
-    """Create temp table ``name(value, <fn>...)`` from the distinct values of ``query``."""
-    cols = ", ".join(f"{k} VARCHAR" for k in functions)
-    ws.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (value VARCHAR, {cols})")
-    reader = ws.con.cursor().sql(query).to_arrow_reader(BATCH)
-    for batch in reader:
-        values: list[str] = batch.column(0).to_pylist()
-        data: dict[str, Iterable[str | None]] = {"value": values}
-        for key, fn in functions.items():
-            data[key] = [fn(v) for v in values]
-        table = pa.table({k: pa.array(list(v), pa.string()) for k, v in data.items()})
-        ws.con.register("_separ_map", table)
-        ws.con.execute(f"INSERT INTO {name} SELECT * FROM _separ_map")
-        ws.con.unregister("_separ_map")
-
-
-def _hashtag(value: str) -> str | None:
-    return normalize_hashtag(value) or None
-
-
-def _url(value: str) -> str | None:
-    """A normalised URL, or None for junk that is not a web address (no domain)."""
-    return (normalize_url(value) or None) if url_domain(value) else None
-
-
-def _domain(value: str) -> str | None:
-    return url_domain(value) or None
-
-
 PARALLEL_MIN = BATCH
-"""Fold texts in worker processes once a batch holds at least this many distinct texts
+"""Map values in worker processes once a batch holds at least this many distinct values
 (below it, starting the workers costs more than it saves)."""
 MAX_WORKERS = 8
 
+type Columns = dict[str, pa.Array]
+type _Mapped = Future[Columns]
+"""A worker's columns of a batch."""
 
-type _Keys = Future[tuple[pa.Array, pa.Array]]
-"""A worker's :func:`keys_of` of a batch."""
+
+def _map_distinct(
+    ws: Workspace, name: str, query: str, fn: Callable[[pa.Array], Columns], select: str = "*"
+) -> None:
+    """Fill table ``name`` from the distinct values of ``query``, a batch at a time: ``fn``
+    gives a batch's columns, and ``SELECT {select}`` over ``value`` and them gives its
+    rows."""
+    reader = ws.con.cursor().sql(query).to_arrow_reader(BATCH)
+    batches = (batch.column(0) for batch in reader)
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    for values, columns in _mapped_in_order(fn, batches, workers):
+        ws.con.register("_separ_map", pa.table({"value": values, **columns}))
+        ws.con.execute(f"INSERT INTO {name} SELECT {select} FROM _separ_map")
+        ws.con.unregister("_separ_map")
 
 
-def _keys_in_order(batches: Iterable[pa.Array], workers: int) -> Iterator[pa.Table]:
-    """Each batch of texts with its :func:`keys_of` (``value, key, body``), in order.
+def _mapped_in_order(
+    fn: Callable[[pa.Array], Columns], batches: Iterable[pa.Array], workers: int
+) -> Iterator[tuple[pa.Array, Columns]]:
+    """Each batch of values with its ``fn`` columns, in order.
 
-    From a first batch of ``PARALLEL_MIN`` texts on, batches are keyed in ``workers``
+    From a first batch of ``PARALLEL_MIN`` values on, batches are mapped in ``workers``
     processes, each kept busy with the next batch while the caller stores the last one;
     here instead if the processes cannot start (a ``__main__`` they cannot import)."""
     pool: ProcessPoolExecutor | None = None
-    waiting: deque[tuple[pa.Array, _Keys | None]] = deque()
+    waiting: deque[tuple[pa.Array, _Mapped | None]] = deque()
+
+    def done(values: pa.Array, future: _Mapped | None) -> tuple[pa.Array, Columns]:
+        try:
+            return values, fn(values) if future is None else future.result()
+        except BrokenProcessPool:
+            return values, fn(values)
+
     try:
         for values in batches:
             if pool is None and workers > 1 and len(values) >= PARALLEL_MIN:
                 pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
-            waiting.append((values, None if pool is None else _submit(pool, values)))
+            waiting.append((values, None if pool is None else _submit(pool, fn, values)))
             while len(waiting) > (0 if pool is None else workers):
-                yield _keyed(*waiting.popleft())
+                yield done(*waiting.popleft())
         while waiting:
-            yield _keyed(*waiting.popleft())
+            yield done(*waiting.popleft())
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
 
 
-def _submit(pool: ProcessPoolExecutor, values: pa.Array) -> _Keys | None:
+def _submit(
+    pool: ProcessPoolExecutor, fn: Callable[[pa.Array], Columns], values: pa.Array
+) -> _Mapped | None:
     try:  # a slice pickles with its whole parent's buffers: copied out first
-        return pool.submit(keys_of, pa.concat_arrays([values]))
+        return pool.submit(fn, pa.concat_arrays([values]))
     except BrokenProcessPool:
         return None
 
 
-def _keyed(values: pa.Array, future: _Keys | None) -> pa.Table:
-    """A batch of texts with its keys: the worker's, or keyed here if it has none."""
-    try:
-        keys, bodies = keys_of(values) if future is None else future.result()
-    except BrokenProcessPool:
-        keys, bodies = keys_of(values)
-    return pa.table({"value": values, "key": keys, "body": bodies})
+def _tags(values: pa.Array) -> Columns:
+    """The normalised hashtag of each raw one (null when nothing is left)."""
+    return {
+        "tag": pa.array([normalize_hashtag(v) or None for v in values.to_pylist()], pa.string())
+    }
+
+
+def _urls(values: pa.Array) -> Columns:
+    """The normalised URL and the domain of each raw one; null for junk that is not a web
+    address (no domain)."""
+    raw: list[str] = values.to_pylist()
+    domains = [url_domain(v) or None for v in raw]
+    urls = [normalize_url(v) or None if d else None for v, d in zip(raw, domains, strict=True)]
+    return {"url": pa.array(urls, pa.string()), "domain": pa.array(domains, pa.string())}
+
+
+def _text_keys(values: pa.Array) -> Columns:
+    key, body = keys_of(values)
+    return {"key": key, "body": body}
 
 
 def _text_groups(ws: Workspace, query: str) -> None:
@@ -124,15 +129,7 @@ def _text_groups(ws: Workspace, query: str) -> None:
     """
     con = ws.con
     con.execute("CREATE OR REPLACE TEMP TABLE _texts (value VARCHAR, fp VARCHAR, body VARCHAR)")
-    reader = con.cursor().sql(query).to_arrow_reader(BATCH)
-    batches = (batch.column(0) for batch in reader)
-    workers = min(os.cpu_count() or 1, MAX_WORKERS)
-    for table in _keys_in_order(batches, workers):
-        con.register("_separ_map", table)
-        con.execute(
-            f"INSERT INTO _texts SELECT value, {fingerprint_sql('key')}, body FROM _separ_map"
-        )
-        con.unregister("_separ_map")
+    _map_distinct(ws, "_texts", query, _text_keys, f"value, {fingerprint_sql('key')}, body")
     # a fingerprint's body is its smallest; each long body once, owned by its smallest
     # fingerprint, numbered in owner order
     con.execute(
@@ -286,18 +283,22 @@ def build_activity(ws: Workspace, verbs: Iterable[str] | None = None) -> int:
         )
     con = ws.con
     if want & {"hashtag", "hashtag_seq"}:
+        con.execute("CREATE OR REPLACE TEMP TABLE _tag_map (value VARCHAR, tag VARCHAR)")
         _map_distinct(
             ws,
             "_tag_map",
             "SELECT DISTINCT h FROM (SELECT unnest(hashtags) AS h FROM posts) WHERE h IS NOT NULL",
-            {"tag": _hashtag},
+            _tags,
         )
     if want & {"link", "domain"}:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _url_map (value VARCHAR, url VARCHAR, domain VARCHAR)"
+        )
         _map_distinct(
             ws,
             "_url_map",
             "SELECT DISTINCT u FROM (SELECT unnest(urls) AS u FROM posts) WHERE u IS NOT NULL",
-            {"url": _url, "domain": _domain},
+            _urls,
         )
     if "post" in want:
         _text_groups(

@@ -56,3 +56,24 @@ def test_refuses_a_newer_workspace(tmp_path: Path) -> None:
 def test_read_only_needs_an_existing_file(tmp_path: Path) -> None:
     with pytest.raises(WorkspaceError, match="no such workspace"):
         Workspace(tmp_path / "missing.duckdb", read_only=True)
+
+
+def test_memory_limit_holds_inside_the_block_and_is_restored(tmp_path: Path) -> None:
+    def limit(ws: Workspace) -> str:
+        return str(ws.sql("SELECT current_setting('memory_limit')")[0][0])
+
+    with Workspace(tmp_path / "w.duckdb", memory_limit="1GB") as ws:
+        before = limit(ws)
+        with ws.memory_limit("512MB"):
+            outer = limit(ws)
+            with ws.memory_limit("256MB"):  # nested: each block restores the one around it
+                assert limit(ws) not in (before, outer)
+            assert limit(ws) == outer != before
+        with pytest.raises(RuntimeError), ws.memory_limit("300MB"):
+            raise RuntimeError
+        assert limit(ws) == before
+    with Workspace(tmp_path / "v.duckdb") as ws:  # DuckDB's own default, restored
+        before = limit(ws)
+        with ws.memory_limit("256MB"):
+            assert limit(ws) != before
+        assert limit(ws) == before

@@ -32,7 +32,6 @@ from separ.workspace import Workspace
 
 BATCH = 100_000
 
-
 PARALLEL_MIN = BATCH
 """Map values in worker processes once a batch holds at least this many distinct values
 (below it, starting the workers costs more than it saves)."""
@@ -145,12 +144,8 @@ def _text_groups(ws: Workspace, query: str) -> None:
     keys = (
         con.sql("SELECT body FROM _bodies ORDER BY i").to_arrow_table().column(0).combine_chunks()
     )
-    limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-    con.execute("SET memory_limit = '256MB'")  # DuckDB spills while Python does the grouping
-    try:
+    with ws.memory_limit("256MB"):  # DuckDB spills while Python does the grouping
         centre = pa.array(centres(keys), pa.int64())
-    finally:
-        con.execute(f"SET memory_limit = '{limit}'")
     del keys
     con.register("_separ_centres", pa.table({"i": pa.array(range(len(centre))), "c": centre}))
     con.execute(  # every fingerprint of a grouped body takes the owner of the body's centre

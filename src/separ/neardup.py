@@ -302,7 +302,8 @@ def _candidates(bucket: I32, rank: I64, per_key: int) -> tuple[I64, I64]:
         np.minimum.at(best, b, rank32[nodes])
         head = best[b]
         heads[nodes, k] = np.where(head == rank32[nodes], none, head)
-    by_rank = np.argsort(rank)
+    by_rank = np.empty_like(rank)  # the key of each rank
+    by_rank[rank] = np.arange(n)
     keys = np.flatnonzero((heads != none).any(axis=1))
     src: list[I64] = []
     dst: list[I64] = []

@@ -165,9 +165,9 @@ class Workspace:
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute("SET preserve_insertion_order = false")
         self.con.execute("SET enable_progress_bar = false")
-        limit = memory_limit or os.environ.get("SEPAR_MEMORY_LIMIT")
-        if limit:
-            self.con.execute(f"SET memory_limit = '{limit}'")
+        self._memory_limit = memory_limit or os.environ.get("SEPAR_MEMORY_LIMIT")
+        if self._memory_limit:
+            self.con.execute(f"SET memory_limit = '{self._memory_limit}'")
         if not read_only:
             self._migrate(migrate_to)
         elif self.schema_version != SCHEMA_VERSION:
@@ -266,6 +266,18 @@ class Workspace:
         finally:
             self._depth = 0
         self.con.execute("COMMIT")
+
+    @contextmanager
+    def memory_limit(self, limit: str) -> Iterator[None]:
+        """Hold DuckDB to ``limit`` (``'256MB'``) inside the block; it spills beyond. The
+        limit before is restored as it was given (DuckDB shows limits rounded)."""
+        before, self._memory_limit = self._memory_limit, limit
+        self.con.execute(f"SET memory_limit = '{limit}'")
+        try:
+            yield
+        finally:
+            self._memory_limit = before
+            self.con.execute(f"SET memory_limit = '{before}'" if before else "RESET memory_limit")
 
     def _has_table(self, name: str) -> bool:
         row = next(

@@ -102,12 +102,8 @@ def ingest(
 @contextmanager
 def ingest_memory(ws: Workspace) -> Iterator[None]:
     """Hold DuckDB to :data:`INGEST_MEMORY` inside the block."""
-    limit = ws.sql("SELECT current_setting('memory_limit')")[0][0]
-    ws.con.execute(f"SET memory_limit = '{os.environ.get('SEPAR_INGEST_MEMORY', INGEST_MEMORY)}'")
-    try:
+    with ws.memory_limit(os.environ.get("SEPAR_INGEST_MEMORY", INGEST_MEMORY)):
         yield
-    finally:
-        ws.con.execute(f"SET memory_limit = '{limit}'")
 
 
 def _ingest_file(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
@@ -103,6 +104,70 @@ def test_coaction_finds_the_operation_and_spares_the_at_risk(scenario: Path) -> 
     # report-only foot soldiers are found by the cohort detectors and joined in campaigns
     assert len(flagged & operation) / len(operation) >= 0.5
     assert not flagged & at_risk
+
+
+def test_coaction_edges_carry_their_evidence_whatever_the_chunking(
+    scenario: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each kept edge lists its shared objects and the event ids behind them (see
+    ``assert_evidence``). Building the lists a few pair rows at a time gives the same
+    edges."""
+    import separ.detectors.coaction as coaction
+
+    query = "SELECT * FROM coaction_edges ORDER BY verb, a, b"
+    with fresh(scenario, "edges") as ws:
+        run_detectors(ws, [build("coaction")])
+        edges = ws.sql(query)
+        acts = ws.sql("SELECT event_id, actor, verb, object FROM activity")
+    assert len(edges) > 100
+    assert_evidence(edges, acts)
+    monkeypatch.setattr(coaction, "EVIDENCE_ROWS", 7)
+    with fresh(scenario, "edges-chunked") as ws:
+        run_detectors(ws, [build("coaction")])
+        assert ws.sql(query) == edges
+
+
+def test_an_event_behind_two_shared_objects_is_listed_once(tmp_path: Path) -> None:
+    """Two accounts post three times a day apart, each post with two hashtags: their
+    hashtag edge shares six objects behind six events (not twelve)."""
+    import pyarrow as pa
+
+    from separ.detectors.coaction import coaction_edges
+
+    start = datetime(2026, 3, 1)
+    rows = [
+        (f"p:{who}{day}", who, f"#tag{day}{k}", start + timedelta(days=day, seconds=s))
+        for day in range(3)
+        for k in range(2)
+        for who, s in (("x", 0), ("y", 30))
+    ]
+    rows += [(f"p:n{i}", f"n{i}", f"#tag{i % 3}0", start + timedelta(hours=i)) for i in range(40)]
+    with Workspace(tmp_path / "tags.duckdb") as ws:
+        ws.con.register("_rows", pa.table(list(zip(*rows, strict=True)), ["e", "a", "o", "t"]))
+        ws.con.execute("INSERT INTO activity SELECT e, a, 'hashtag', o, t FROM _rows")
+        coaction_edges(ws, "hashtag", 600, 1.0, 2, 16)
+        edges = ws.sql("SELECT * FROM coaction_edges WHERE a = 'x' AND b = 'y'")
+        acts = ws.sql("SELECT event_id, actor, verb, object FROM activity")
+    assert len(edges) == 1
+    assert_evidence(edges, acts)
+    assert len(edges[0][-3]) == 6
+    assert edges[0][-2] == sorted(f"p:{who}{day}" for day in range(3) for who in "xy")
+
+
+def assert_evidence(edges: list[tuple[Any, ...]], acts: list[tuple[Any, ...]]) -> None:
+    """An edge's objects and event ids are sorted and distinct; every object has an
+    action of each account among the events, and every event is an action of one of the
+    two on one of the objects (a post with two shared hashtags is one event)."""
+    by_event: dict[str, set[tuple[str, str, str]]] = {}
+    for event, actor, verb, obj in acts:
+        by_event.setdefault(event, set()).add((actor, verb, obj))
+    for verb, a, b, shared, *_, objects, events, _strong in edges:
+        assert objects == sorted(set(objects))
+        assert events == sorted(set(events))
+        assert len(objects) >= shared >= 2
+        acted = {(x, o) for e in events for x, v, o in by_event[e] if v == verb and o in objects}
+        assert {(x, o) for x in (a, b) for o in objects} <= acted, (verb, a, b)
+        assert all(any(x in (a, b) for x, _, _ in by_event[e]) for e in events)
 
 
 def test_detector_contract_is_scikit_like() -> None:

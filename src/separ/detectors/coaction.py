@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 import igraph as ig
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 from scipy.stats import poisson
 
@@ -339,20 +340,85 @@ def coaction_edges(
             SELECT c.*, s.p, s.q FROM _candidates c JOIN _scores s USING (rid) WHERE s.q <= ?""",
             [alpha],
         )
-        con.execute(
-            f"""INSERT INTO coaction_edges
-            SELECT ?, k.a, k.b, k.shared, k.expected, k.p, k.q, k.first_ts, k.last_ts,
-                   k.median_dt, e.objects, e.event_ids, k.shared >= {int(strong_at)}
-            FROM _kept k JOIN (
-                SELECT a, b, list(DISTINCT object ORDER BY object) AS objects,
-                       list(DISTINCT event ORDER BY event) AS event_ids
-                FROM (SELECT a, b, object, unnest(events) AS event
-                      FROM _pairs SEMI JOIN _kept USING (a, b))
-                GROUP BY a, b) e USING (a, b)""",
-            [verb],
-        )
+        _store_kept(ws, verb, strong_at)
     finally:
         con.unregister("_scores")
-        for temp in ("_burst", "_objects", "_accounts", "_calm", "_pairs", "_candidates", "_kept"):
+        for temp in (
+            "_burst",
+            "_objects",
+            "_accounts",
+            "_calm",
+            "_pairs",
+            "_candidates",
+            "_kept",
+            "_kept_pairs",
+        ):
             con.execute(f"DROP TABLE IF EXISTS {temp}")  # at scale they hold gigabytes
     return int((qvalues <= alpha).sum())
+
+
+EVIDENCE_ROWS = 1 << 21
+"""Pair rows whose evidence lists are built at a time (bounds the memory they take)."""
+
+
+def _store_kept(ws: Workspace, verb: str, strong_at: int) -> None:
+    """Insert the kept edges (table ``_kept``) into ``coaction_edges`` with their
+    evidence: the shared objects and the event ids behind them, each list sorted and
+    distinct.
+
+    The lists are cut from sorted scans in Arrow, ``EVIDENCE_ROWS`` pair rows at a time:
+    DuckDB's ordered list aggregates took 2.5× as long (10.6 s against 4.1 s for the
+    260,512 repost edges of 10M simulated events). A pair meets on an object at most once
+    in ``_pairs`` (``_acts`` holds one action per account and object), so its objects are
+    distinct; one event can stand behind several objects (a post's hashtags), so events
+    are de-duplicated."""
+    con = ws.con
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _kept_pairs AS
+        SELECT k.rid, p.object, p.events FROM _pairs p JOIN _kept k USING (a, b)"""
+    )
+    counts = con.sql(
+        "SELECT rid, count(*) AS n FROM _kept_pairs GROUP BY rid ORDER BY rid"
+    ).fetchnumpy()
+    rid, ends = counts["rid"], np.cumsum(counts["n"])
+    where = "FROM _kept_pairs WHERE rid BETWEEN ? AND ?"
+    start = 0
+    while start < len(rid):  # the edges of at most EVIDENCE_ROWS pair rows (at least one)
+        begin = int(ends[start - 1]) if start else 0
+        stop = max(int(np.searchsorted(ends, begin + EVIDENCE_ROWS, side="right")), start + 1)
+        chunk, span = rid[start:stop], [int(rid[start]), int(rid[stop - 1])]
+        evidence = pa.table(
+            {
+                "rid": pa.array(chunk),
+                "objects": _lists(
+                    ws, f"SELECT rid, object {where} ORDER BY rid, object", span, chunk
+                ),
+                "event_ids": _lists(
+                    ws,
+                    f"SELECT DISTINCT rid, unnest(events) AS e {where} ORDER BY rid, e",
+                    span,
+                    chunk,
+                ),
+            }
+        )
+        con.register("_evidence", evidence)
+        try:
+            con.execute(
+                f"""INSERT INTO coaction_edges
+                SELECT ?, k.a, k.b, k.shared, k.expected, k.p, k.q, k.first_ts, k.last_ts,
+                       k.median_dt, e.objects, e.event_ids, k.shared >= {int(strong_at)}
+                FROM _kept k JOIN _evidence e USING (rid)""",
+                [verb],
+            )
+        finally:
+            con.unregister("_evidence")
+        start = stop
+
+
+def _lists(ws: Workspace, query: str, params: list[int], rid: npt.NDArray[np.int64]) -> pa.Array:
+    """The values of ``query``'s rows ``(rid, value)``, sorted by rid, as one list per
+    ``rid`` (ascending; each has rows)."""
+    rows = ws.con.sql(query, params=params).to_arrow_table()
+    at = np.searchsorted(rows.column(0).to_numpy(), rid)
+    offsets = pa.array(np.append(at, rows.num_rows), pa.int64())
+    return pa.LargeListArray.from_arrays(offsets, rows.column(1).combine_chunks())

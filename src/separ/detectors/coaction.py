@@ -6,8 +6,9 @@ object with |Δt| ≤ window, in SQL; each pair gets its shared objects, the eve
 behind them, the time differences, the count expected by chance under a null model in
 which each account acts independently with its own activity level and each object has
 its own popularity and time spread, a Poisson p-value, and a Benjamini–Hochberg q-value
-over all possible pairs. Shared objects are counted as distinct *events* of each account
-(the fewer of the two), so one post carrying three hashtags is one co-action, not three.
+over all possible pairs. Shared objects are counted once per *occasion* (co-actions less
+than the window apart are one), so one post carrying three hashtags is one co-action, not
+three, and neither is one viral moment: lockstep has to repeat.
 Edges with q ≤ alpha are kept (table ``coaction_edges``);
 connected groups of kept edges become findings.
 """
@@ -303,7 +304,9 @@ def coaction_edges(
     )
     # a pair's co-actions count once per *occasion*: co-actions less than a window apart
     # are one moment (three hashtags of one post, or a viral wave's few posts at once),
-    # so lockstep must repeat over time to count, never one burst of solidarity
+    # so lockstep must repeat over time to count, never one burst of solidarity. No more
+    # occasions than distinct events of either account: the pairs behind one event all
+    # start within a window of it, so they are one occasion
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _candidates AS
         WITH p AS (
@@ -313,8 +316,7 @@ def coaction_edges(
             ) USING (a, b)),
         g AS (
             SELECT a, b,
-                   least(count(DISTINCT events[1]), count(DISTINCT events[2]),
-                         count(*) FILTER (WHERE gap IS NULL OR gap > {float(window)})) AS shared,
+                   count(*) FILTER (WHERE gap IS NULL OR gap > {float(window)}) AS shared,
                    median(dt) AS median_dt, min(t0) AS first_ts, max(t1) AS last_ts
             FROM p GROUP BY a, b)
         SELECT row_number() OVER (ORDER BY g.a, g.b) AS rid, g.*,

@@ -12,7 +12,9 @@ are unnested in a subquery's select list before a join: a lateral ``unnest`` fol
 a join is planned as a dependent join that groups every post first (hashtags, links and
 mentions at 10M events took 14.6 s that way, 1.7 s this way).
 The object of a ``post`` is the text's near-duplicate group (:mod:`separ.neardup`): the
-fingerprint of the group's centre text, so variants of one message are one object.
+fingerprint of the group's centre text, so variants of one message are one object. The
+grouping (one core, NumPy) runs in a thread while DuckDB builds the other layers; the
+``post`` layer is built last.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 
@@ -28,7 +30,7 @@ import pyarrow as pa
 
 from separ.errors import ParameterError
 from separ.neardup import MIN_WORDS, centres
-from separ.text import normalize_hashtag, normalize_url, url_domain
+from separ.text import normalize_hashtag, url_and_domain
 from separ.text.normalize import fingerprint_sql
 from separ.textkeys import keys_of
 from separ.workspace import Workspace
@@ -110,10 +112,11 @@ def _tags(values: pa.Array) -> Columns:
 def _urls(values: pa.Array) -> Columns:
     """The normalised URL and the domain of each raw one; null for junk that is not a web
     address (no domain)."""
-    raw: list[str] = values.to_pylist()
-    domains = [url_domain(v) or None for v in raw]
-    urls = [normalize_url(v) or None if d else None for v, d in zip(raw, domains, strict=True)]
-    return {"url": pa.array(urls, pa.string()), "domain": pa.array(domains, pa.string())}
+    pairs = [url_and_domain(v) for v in values.to_pylist()]
+    return {
+        "url": pa.array([u or None for u, _ in pairs], pa.string()),
+        "domain": pa.array([d or None for _, d in pairs], pa.string()),
+    }
 
 
 def _text_keys(values: pa.Array) -> Columns:
@@ -121,9 +124,10 @@ def _text_keys(values: pa.Array) -> Columns:
     return {"key": key, "body": body}
 
 
-def _text_groups(ws: Workspace, query: str) -> None:
-    """Create temp table ``_text_map(value, fp)``: each distinct text of ``query`` and its
-    near-duplicate group id (``None`` when the text has nothing to match on).
+def _text_bodies(ws: Workspace, query: str) -> pa.Array:
+    """Create temp tables ``_texts(value, fp, body)`` (each distinct text of ``query``,
+    its exact fingerprint and body key), ``_fp_body`` and ``_bodies``; return the distinct
+    long bodies in id order, for :func:`separ.neardup.centres`.
 
     Texts stream in batches and their keys go straight to DuckDB; only the distinct long
     bodies, in fingerprint order, come back to Python for the grouping, which needs every
@@ -144,12 +148,16 @@ def _text_groups(ws: Workspace, query: str) -> None:
         FROM (SELECT body, min(fp) AS owner FROM _fp_body
               WHERE len(string_split(body, ' ')) >= {MIN_WORDS} GROUP BY body)"""
     )
-    keys = (
+    return (
         con.sql("SELECT body FROM _bodies ORDER BY i").to_arrow_table().column(0).combine_chunks()
     )
-    with ws.memory_limit("256MB"):  # DuckDB spills while Python does the grouping
-        centre = pa.array(centres(keys), pa.int64())
-    del keys
+
+
+def _text_map(ws: Workspace, centre: list[int]) -> None:
+    """Create temp table ``_text_map(value, fp)`` from ``_text_bodies``'s tables and the
+    centre of each body: each distinct text and its near-duplicate group id (``None`` when
+    the text has nothing to match on)."""
+    con = ws.con
     con.register("_separ_centres", pa.table({"i": pa.array(range(len(centre))), "c": centre}))
     con.execute(  # every fingerprint of a grouped body takes the owner of the body's centre
         """CREATE OR REPLACE TEMP TABLE _text_map AS
@@ -168,13 +176,6 @@ STEPS: list[tuple[frozenset[str], str]] = [
         """INSERT INTO activity
         SELECT 'p:' || post_id, account_id, kind, ref_post_id, created_at
         FROM posts WHERE kind IN ({kinds}) AND ref_post_id IS NOT NULL""",
-    ),
-    (
-        frozenset({"post"}),
-        """INSERT INTO activity
-        SELECT 'p:' || p.post_id, p.account_id, 'post', m.fp, p.created_at
-        FROM posts p JOIN _text_map m ON p.text = m.value
-        WHERE p.kind <> 'repost' AND m.fp IS NOT NULL""",
     ),
     (
         frozenset({"hashtag", "hashtag_seq"}),
@@ -263,6 +264,13 @@ STEPS: list[tuple[frozenset[str], str]] = [
         SELECT 'a:' || account_id, account_id, 'avatar', lower(avatar_hash), created_at
         FROM accounts WHERE avatar_hash IS NOT NULL AND NOT coalesce(default_avatar, false)""",
     ),
+    (  # last: its text groups are computed while the other layers are built
+        frozenset({"post"}),
+        """INSERT INTO activity
+        SELECT 'p:' || p.post_id, p.account_id, 'post', m.fp, p.created_at
+        FROM posts p JOIN _text_map m ON p.text = m.value
+        WHERE p.kind <> 'repost' AND m.fp IS NOT NULL""",
+    ),
 ]
 """Each step of the build and the layers it serves, in order."""
 
@@ -282,43 +290,50 @@ def build_activity(ws: Workspace, verbs: Iterable[str] | None = None) -> int:
             f"(known: {', '.join(sorted(LAYERS))})"
         )
     con = ws.con
-    if want & {"hashtag", "hashtag_seq"}:
-        con.execute("CREATE OR REPLACE TEMP TABLE _tag_map (value VARCHAR, tag VARCHAR)")
-        _map_distinct(
-            ws,
-            "_tag_map",
-            "SELECT DISTINCT h FROM (SELECT unnest(hashtags) AS h FROM posts) WHERE h IS NOT NULL",
-            _tags,
-        )
-    if want & {"link", "domain"}:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _url_map (value VARCHAR, url VARCHAR, domain VARCHAR)"
-        )
-        _map_distinct(
-            ws,
-            "_url_map",
-            "SELECT DISTINCT u FROM (SELECT unnest(urls) AS u FROM posts) WHERE u IS NOT NULL",
-            _urls,
-        )
-    if "post" in want:
-        _text_groups(
-            ws, "SELECT DISTINCT text FROM posts WHERE text IS NOT NULL AND kind <> 'repost'"
-        )
-    if "mention" in want:
-        con.execute(
-            """CREATE OR REPLACE TEMP TABLE _handles AS
-            SELECT lower(ltrim(handle, '@')) AS handle, min(account_id) AS account_id
-            FROM accounts WHERE handle IS NOT NULL GROUP BY 1"""
-        )
-    kinds = ", ".join(f"'{k}'" for k in sorted(want & {"repost", "reply", "quote"}))
-    with ws.transaction():
-        if want == LAYERS:
-            con.execute("DELETE FROM activity")
-        else:
-            con.execute("DELETE FROM activity WHERE list_contains(?, verb)", [sorted(want)])
-        for layers, sql in STEPS:
-            if layers & want:
-                con.execute(sql.replace("{kinds}", kinds))
+    with ThreadPoolExecutor(1) as grouping:  # the text grouping runs beside the SQL below
+        grouped: Future[list[int]] | None = None
+        if "post" in want:
+            bodies = _text_bodies(
+                ws, "SELECT DISTINCT text FROM posts WHERE text IS NOT NULL AND kind <> 'repost'"
+            )
+            grouped = grouping.submit(centres, bodies)
+            del bodies
+        if want & {"hashtag", "hashtag_seq"}:
+            con.execute("CREATE OR REPLACE TEMP TABLE _tag_map (value VARCHAR, tag VARCHAR)")
+            _map_distinct(
+                ws,
+                "_tag_map",
+                "SELECT DISTINCT h FROM (SELECT unnest(hashtags) AS h FROM posts) "
+                "WHERE h IS NOT NULL",
+                _tags,
+            )
+        if want & {"link", "domain"}:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _url_map (value VARCHAR, url VARCHAR, domain VARCHAR)"
+            )
+            _map_distinct(
+                ws,
+                "_url_map",
+                "SELECT DISTINCT u FROM (SELECT unnest(urls) AS u FROM posts) WHERE u IS NOT NULL",
+                _urls,
+            )
+        if "mention" in want:
+            con.execute(
+                """CREATE OR REPLACE TEMP TABLE _handles AS
+                SELECT lower(ltrim(handle, '@')) AS handle, min(account_id) AS account_id
+                FROM accounts WHERE handle IS NOT NULL GROUP BY 1"""
+            )
+        kinds = ", ".join(f"'{k}'" for k in sorted(want & {"repost", "reply", "quote"}))
+        with ws.transaction():
+            if want == LAYERS:
+                con.execute("DELETE FROM activity")
+            else:
+                con.execute("DELETE FROM activity WHERE list_contains(?, verb)", [sorted(want)])
+            for layers, sql in STEPS:
+                if layers & want:
+                    if "post" in layers and grouped is not None:
+                        _text_map(ws, grouped.result())
+                    con.execute(sql.replace("{kinds}", kinds))
     for temp in ("_tag_map", "_url_map", "_text_map", "_handles", "_post_tags", "_post_urls"):
         con.execute(f"DROP TABLE IF EXISTS {temp}")
     return ws.count("activity")

@@ -38,6 +38,7 @@ from separ.text.urls import (
     TRACKING_PARAMS,
     normalize_url,
     normalize_urls,
+    url_and_domain,
     url_domain,
     url_domains,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "normalize_urls",
     "text_fingerprint",
     "text_fingerprints",
+    "url_and_domain",
     "url_domain",
     "url_domains",
 ]

@@ -173,6 +173,17 @@ def url_domain(url: str) -> str:
     return _split(url, _NO_EXTRA)[1].removeprefix("www.")
 
 
+def url_and_domain(url: str) -> tuple[str, str]:
+    """``(normalize_url(url), url_domain(url))`` from one parse, ``("", "")`` when ``url``
+    has no domain (it is not a web address).
+
+    >>> url_and_domain("https://www.example.org/a/?utm_medium=x")
+    ('https://www.example.org/a', 'example.org')
+    """
+    normal, host = _split(url, _NO_EXTRA)
+    return (normal, host.removeprefix("www.")) if host else ("", "")
+
+
 def normalize_urls(
     values: Iterable[str | None], *, extra_tracking: Iterable[str] = ()
 ) -> list[str]:

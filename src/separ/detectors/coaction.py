@@ -16,6 +16,7 @@ connected groups of kept edges become findings.
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import groupby
 from typing import Any, ClassVar
 
 import igraph as ig
@@ -163,28 +164,25 @@ class CoAction(Detector):
         groups: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
         for e in edges:
             groups[member[index[e[0]]]].append(e)
-        out = []
+        found = []  # (accounts, edges, objects) of each group large enough
         for group in groups.values():
             accounts = sorted({e[0] for e in group} | {e[1] for e in group})
             if len(accounts) >= self.min_accounts:
-                out.append(self._finding(ws, verb, window, accounts, group))
-        return out
+                found.append((accounts, group, sorted({o for e in group for o in e[9]})))
+        if not found:
+            return []
+        acted = _acted_on(ws, [f[0] for f in found], [f[2] for f in found])
+        return [self._finding(verb, window, *f, rows) for f, rows in zip(found, acted, strict=True)]
 
     def _finding(
         self,
-        ws: Workspace,
         verb: str,
         window: float,
         accounts: list[str],
         edges: list[tuple[Any, ...]],
+        objects: list[str],
+        rows: list[tuple[str, list[str]]],
     ) -> Finding:
-        objects = sorted({o for e in edges for o in e[9]})
-        rows = ws.sql(
-            "SELECT object, list(event_id ORDER BY event_id) FROM _acts "
-            "WHERE actor IN (SELECT unnest(?)) AND object IN (SELECT unnest(?)) "
-            "GROUP BY object ORDER BY count(*) DESC, object",
-            [accounts, objects],
-        )
         evidence = [
             Evidence(tuple(events), f"{len(events)} of these accounts acted ({verb}) on {obj}")
             for obj, events in rows
@@ -210,6 +208,48 @@ class CoAction(Detector):
             evidence=evidence,
             summary=summary,
         )
+
+
+def _acted_on(
+    ws: Workspace, accounts: list[list[str]], objects: list[list[str]]
+) -> list[list[tuple[str, list[str]]]]:
+    """For each group of accounts and its objects: each object its accounts acted on (in
+    ``_acts``), with their event ids (sorted), most acted-on first, in one query."""
+    con = ws.con
+    con.register(
+        "_group_accounts",
+        pa.table(
+            {
+                "actor": [a for g in accounts for a in g],
+                "g": [i for i, g in enumerate(accounts) for _ in g],
+            }
+        ),
+    )
+    con.register(
+        "_group_objects",
+        pa.table(
+            {
+                "object": [o for g in objects for o in g],
+                "g": [i for i, g in enumerate(objects) for _ in g],
+            }
+        ),
+    )
+    try:
+        rows = ws.sql(
+            """SELECT o.g, a.object, a.event_id FROM _acts a
+            JOIN _group_accounts c ON c.actor = a.actor
+            JOIN _group_objects o ON o.object = a.object AND o.g = c.g
+            ORDER BY o.g, a.object, a.event_id"""
+        )
+    finally:
+        con.unregister("_group_accounts")
+        con.unregister("_group_objects")
+    out: list[list[tuple[str, list[str]]]] = [[] for _ in accounts]
+    for (g, obj), group in groupby(rows, key=lambda r: (r[0], r[1])):
+        out[g].append((obj, [r[2] for r in group]))
+    for acted in out:
+        acted.sort(key=lambda item: (-len(item[1]), item[0]))
+    return out
 
 
 def coaction_edges(

@@ -151,7 +151,7 @@ class CoAction(Detector):
     def _findings(self, ws: Workspace, verb: str, window: float) -> list[Finding]:
         """One finding per connected group of strong edges (uses ``_acts`` of ``verb``)."""
         edges = ws.sql(
-            "SELECT a, b, shared, expected, p, q, first_ts, last_ts, median_dt, objects "
+            "SELECT a, b, shared, expected, p, q, first_ts, last_ts, median_dt "
             "FROM coaction_edges WHERE verb = ? AND strong ORDER BY a, b",
             [verb],
         )
@@ -164,15 +164,18 @@ class CoAction(Detector):
         groups: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
         for e in edges:
             groups[member[index[e[0]]]].append(e)
-        found = []  # (accounts, edges, objects) of each group large enough
+        found = []  # (accounts, edges) of each group large enough
         for group in groups.values():
             accounts = sorted({e[0] for e in group} | {e[1] for e in group})
             if len(accounts) >= self.min_accounts:
-                found.append((accounts, group, sorted({o for e in group for o in e[9]})))
+                found.append((accounts, group))
         if not found:
             return []
-        acted = _acted_on(ws, [f[0] for f in found], [f[2] for f in found])
-        return [self._finding(verb, window, *f, rows) for f, rows in zip(found, acted, strict=True)]
+        objects, acted = _group_objects(ws, verb, [accounts for accounts, _ in found])
+        return [
+            self._finding(verb, window, accounts, group, objs, rows)
+            for (accounts, group), objs, rows in zip(found, objects, acted, strict=True)
+        ]
 
     def _finding(
         self,
@@ -210,46 +213,50 @@ class CoAction(Detector):
         )
 
 
-def _acted_on(
-    ws: Workspace, accounts: list[list[str]], objects: list[list[str]]
-) -> list[list[tuple[str, list[str]]]]:
-    """For each group of accounts and its objects: each object its accounts acted on (in
-    ``_acts``), with their event ids (sorted), most acted-on first, in one query."""
+def _group_objects(
+    ws: Workspace, verb: str, accounts: list[list[str]]
+) -> tuple[list[list[str]], list[list[tuple[str, list[str]]]]]:
+    """For each group of accounts tied by strong ``verb`` edges: the objects its edges
+    share (sorted), and each of them with the group's event ids on it (sorted, from
+    ``_acts``), most acted-on first. Two queries for all groups."""
     con = ws.con
     con.register(
         "_group_accounts",
         pa.table(
             {
-                "actor": [a for g in accounts for a in g],
-                "g": [i for i, g in enumerate(accounts) for _ in g],
-            }
-        ),
-    )
-    con.register(
-        "_group_objects",
-        pa.table(
-            {
-                "object": [o for g in objects for o in g],
-                "g": [i for i, g in enumerate(objects) for _ in g],
+                "actor": [a for group in accounts for a in group],
+                "g": [i for i, group in enumerate(accounts) for _ in group],
             }
         ),
     )
     try:
+        con.execute(  # a group's strong edges are inside it: their first account places them
+            """CREATE OR REPLACE TEMP TABLE _group_objects AS
+            SELECT DISTINCT c.g, e.object
+            FROM (SELECT a, unnest(objects) AS object FROM coaction_edges
+                  WHERE verb = ? AND strong) e
+            JOIN _group_accounts c ON c.actor = e.a""",
+            [verb],
+        )
         rows = ws.sql(
             """SELECT o.g, a.object, a.event_id FROM _acts a
             JOIN _group_accounts c ON c.actor = a.actor
             JOIN _group_objects o ON o.object = a.object AND o.g = c.g
             ORDER BY o.g, a.object, a.event_id"""
         )
+        pairs = ws.sql("SELECT g, object FROM _group_objects ORDER BY g, object")
     finally:
         con.unregister("_group_accounts")
-        con.unregister("_group_objects")
-    out: list[list[tuple[str, list[str]]]] = [[] for _ in accounts]
+        con.execute("DROP TABLE IF EXISTS _group_objects")
+    objects: list[list[str]] = [[] for _ in accounts]
+    for g, obj in pairs:
+        objects[g].append(obj)
+    acted: list[list[tuple[str, list[str]]]] = [[] for _ in accounts]
     for (g, obj), group in groupby(rows, key=lambda r: (r[0], r[1])):
-        out[g].append((obj, [r[2] for r in group]))
-    for acted in out:
-        acted.sort(key=lambda item: (-len(item[1]), item[0]))
-    return out
+        acted[g].append((obj, [r[2] for r in group]))
+    for items in acted:
+        items.sort(key=lambda item: (-len(item[1]), item[0]))
+    return objects, acted
 
 
 def coaction_edges(
@@ -305,7 +312,7 @@ def coaction_edges(
                     AS DOUBLE) AS pull
         FROM _acts a JOIN _objects o USING (object) GROUP BY a.actor"""
     )
-    totals = con.execute("SELECT count(*), count(DISTINCT actor) FROM _acts").fetchall()[0]
+    totals = con.execute("SELECT coalesce(sum(k), 0), count(*) FROM _accounts").fetchall()[0]
     m_actions, n_accounts = int(totals[0]), int(totals[1])
     if n_accounts < 2:
         return 0

@@ -171,7 +171,7 @@ class CoAction(Detector):
                 found.append((accounts, group))
         if not found:
             return []
-        objects, acted = _group_objects(ws, verb, [accounts for accounts, _ in found])
+        objects, acted = _group_evidence(ws, verb, [accounts for accounts, _ in found])
         return [
             self._finding(verb, window, accounts, group, objs, rows)
             for (accounts, group), objs, rows in zip(found, objects, acted, strict=True)
@@ -213,7 +213,7 @@ class CoAction(Detector):
         )
 
 
-def _group_objects(
+def _group_evidence(
     ws: Workspace, verb: str, accounts: list[list[str]]
 ) -> tuple[list[list[str]], list[list[tuple[str, list[str]]]]]:
     """For each group of accounts tied by strong ``verb`` edges: the objects its edges
@@ -416,8 +416,8 @@ def _store_kept(ws: Workspace, verb: str, strong_at: int) -> None:
     distinct.
 
     The lists are cut from sorted scans in Arrow, ``EVIDENCE_ROWS`` pair rows at a time:
-    DuckDB's ordered list aggregates took 2.5× as long (10.6 s against 4.1 s for the
-    260,512 repost edges of 10M simulated events). A pair meets on an object at most once
+    DuckDB's ordered list aggregates took about twice as long (10.6–11.3 s against
+    5.7–7.5 s for the 260,512 repost edges of 10M simulated events). A pair meets on an object at most once
     in ``_pairs`` (``_acts`` holds one action per account and object), so its objects are
     distinct; one event can stand behind several objects (a post's hashtags), so events
     are de-duplicated."""

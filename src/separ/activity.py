@@ -48,11 +48,17 @@ type _Mapped = Future[Columns]
 
 
 def _map_distinct(
-    ws: Workspace, name: str, query: str, fn: Callable[[pa.Array], Columns], select: str = "*"
+    ws: Workspace,
+    name: str,
+    schema: str,
+    query: str,
+    fn: Callable[[pa.Array], Columns],
+    select: str = "*",
 ) -> None:
-    """Fill table ``name`` from the distinct values of ``query``, a batch at a time: ``fn``
-    gives a batch's columns, and ``SELECT {select}`` over ``value`` and them gives its
-    rows."""
+    """Create temp table ``name`` (its SQL ``schema``) from the distinct values of ``query``,
+    a batch at a time: ``fn`` gives a batch's columns, and ``SELECT {select}`` over
+    ``value`` and them gives its rows."""
+    ws.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({schema})")
     reader = ws.con.cursor().sql(query).to_arrow_reader(BATCH)
     batches = (batch.column(0) for batch in reader)
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
@@ -134,8 +140,14 @@ def _text_bodies(ws: Workspace, query: str) -> pa.Array:
     one of them at once.
     """
     con = ws.con
-    con.execute("CREATE OR REPLACE TEMP TABLE _texts (value VARCHAR, fp VARCHAR, body VARCHAR)")
-    _map_distinct(ws, "_texts", query, _text_keys, f"value, {fingerprint_sql('key')}, body")
+    _map_distinct(
+        ws,
+        "_texts",
+        "value VARCHAR, fp VARCHAR, body VARCHAR",
+        query,
+        _text_keys,
+        f"value, {fingerprint_sql('key')}, body",
+    )
     # a fingerprint's body is its smallest; each long body once, owned by its smallest
     # fingerprint, numbered in owner order
     con.execute(
@@ -297,23 +309,20 @@ def build_activity(ws: Workspace, verbs: Iterable[str] | None = None) -> int:
                 ws, "SELECT DISTINCT text FROM posts WHERE text IS NOT NULL AND kind <> 'repost'"
             )
             grouped = grouping.submit(centres, bodies)
-            del bodies
         if want & {"hashtag", "hashtag_seq"}:
-            con.execute("CREATE OR REPLACE TEMP TABLE _tag_map (value VARCHAR, tag VARCHAR)")
             _map_distinct(
                 ws,
                 "_tag_map",
+                "value VARCHAR, tag VARCHAR",
                 "SELECT DISTINCT h FROM (SELECT unnest(hashtags) AS h FROM posts) "
                 "WHERE h IS NOT NULL",
                 _tags,
             )
         if want & {"link", "domain"}:
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE _url_map (value VARCHAR, url VARCHAR, domain VARCHAR)"
-            )
             _map_distinct(
                 ws,
                 "_url_map",
+                "value VARCHAR, url VARCHAR, domain VARCHAR",
                 "SELECT DISTINCT u FROM (SELECT unnest(urls) AS u FROM posts) WHERE u IS NOT NULL",
                 _urls,
             )

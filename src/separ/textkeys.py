@@ -55,7 +55,7 @@ def keys_of(texts: pa.Array) -> tuple[pa.Array, pa.Array]:
     encoded = pc.dictionary_encode(tokens.flatten())
     token: Ints = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     words: list[str] = encoded.dictionary.to_pylist()
-    folded = [_alone(key_token(w)) for w in words]
+    folded = [alone_key(key_token(w)) for w in words]
 
     def each(test: Callable[[str], bool], values: list[str]) -> Bools:
         """``test`` of each distinct token, then of each token of each text."""
@@ -86,10 +86,6 @@ def keys_of(texts: pa.Array) -> tuple[pa.Array, pa.Array]:
         keys = pc.replace_with_mask(keys, at, pa.array(new_keys, pa.string()))
         bodies = pc.replace_with_mask(bodies, at, pa.array(new_bodies, pa.string()))
     return keys, bodies
-
-
-def _alone(key: str) -> str:
-    return alone_key(key) if AFFIX_MARK in key else key
 
 
 def _whole(key: str) -> bool:

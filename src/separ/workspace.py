@@ -269,7 +269,7 @@ class Workspace:
 
     @contextmanager
     def memory_limit(self, limit: str) -> Iterator[None]:
-        """Hold DuckDB to ``limit`` (``'256MB'``) inside the block; it spills beyond. The
+        """Hold DuckDB to ``limit`` (``'1GB'``) inside the block; it spills beyond. The
         limit before is restored as it was given (DuckDB shows limits rounded)."""
         before, self._memory_limit = self._memory_limit, limit
         self.con.execute(f"SET memory_limit = '{limit}'")

@@ -212,7 +212,7 @@ def _join_marked(key: str) -> list[str]:
 def alone_key(key: str) -> str:
     """A ``key_token`` key with ``AFFIX_MARK``, its affixes joined, when the token's
     words join only among themselves in every text: ``key`` itself (still marked) when
-    one of them may join a neighbouring token's word.
+    one of them may join a neighbouring token's word, or when it has no affix at all.
 
     Across a token boundary, ``_join_affixes`` joins only a prefix that ends the left
     token, or a suffix that starts the right one: as the token's first word, or as what
@@ -220,6 +220,8 @@ def alone_key(key: str) -> str:
     words in every text, so a text of such tokens and plain ones keys to their keys
     joined by one space.
     """
+    if _AFFIX not in key:
+        return key
     out: list[str] = []
     for word in key.strip(_AFFIX + _AFFIX_END).split():
         out = _join_affixes([word], out)

@@ -99,7 +99,20 @@ def test_cli_detect_campaigns_and_explain(scenario: Path) -> None:
     assert campaigns
     assert all(c["summary"] for c in campaigns)
     trail = run_cli("explain", db, campaigns[0]["campaign_id"], "--json")
-    assert json.loads(trail.stdout)["edges"]
+    edges = json.loads(trail.stdout)["edges"]
+    assert edges
+    # the text trail names every id of the evidence in full, however narrow the terminal
+    text = run_cli("explain", db, campaigns[0]["campaign_id"]).stdout
+    words = set(text.replace(",", " ").split())
+    for edge in edges[:5]:
+        assert set(edge["event_ids"]) | set(edge["objects"]) | set(edge["accounts"]) <= words
+    assert "…" not in text
+    assert "attribution hints: " in text
+    assert "{" not in text
+    # what users type is printed as typed, brackets included (no console markup)
+    odd = run_cli("explain", db, "[bold]@someone[/]")
+    assert odd.returncode != 0
+    assert "'[bold]@someone[/]' is neither a campaign id nor a known account" in odd.stderr
     bad = run_cli("detect", db, "--param", "coaction.window=-5")
     assert bad.returncode == 4
     assert "coaction.window must be" in bad.stderr

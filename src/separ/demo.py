@@ -13,6 +13,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from separ.campaigns import Campaign, build_campaigns
 from separ.decisions.gate import replay, simulated_truth
@@ -139,7 +140,11 @@ def print_demo(result: DemoResult, console: Console) -> None:
         first = result.campaigns[0].campaign_id
         console.print(f"evidence trail of a campaign: separ explain {result.workspace} {first}")
     if result.replay:
-        console.print(f"[bold]the moderation replayed through the gate:[/] {result.replay}")
+        console.print(
+            Text.assemble(
+                ("the moderation replayed through the gate:", "bold"), f" {result.replay}"
+            )
+        )
     if result.transparency:
         console.print(f"transparency report: {result.transparency}")
     if result.notice:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from importlib import import_module
 
-from separ.cli.common import app, err
+from separ.cli.common import app, err, styled
 from separ.errors import SeparError
 
 __all__ = ["app", "main"]
@@ -24,7 +24,7 @@ def main() -> None:
     try:
         app()
     except SeparError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print(styled("error: ", str(exc), "red"), highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
 
 

@@ -21,6 +21,7 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 from separ.errors import ParameterError
 from separ.ingest.read import Progress as Tick
@@ -36,8 +37,15 @@ app = typer.Typer(
 )
 
 
-out = Console()
-err = Console(stderr=True)
+# Markup off: ids, handles, file names and texts from the data are printed as they are
+# (Rich would take "[x]" in a handle for a style and drop it); see ``styled``.
+out = Console(markup=False)
+err = Console(stderr=True, markup=False)
+
+
+def styled(head: str, rest: str = "", style: str = "bold") -> Text:
+    """``head`` in ``style``, then ``rest`` as it is."""
+    return Text.assemble((head, style), rest)
 
 
 def group(name: str, help: str, panel: str) -> typer.Typer:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from separ.cli.common import WorkspaceArg, app, bytes_progress, cells, key_value, out
+from separ.cli.common import WorkspaceArg, app, bytes_progress, cells, key_value, out, styled
 
 PANEL = "Data"
 
@@ -75,7 +75,11 @@ def ingest(
         out.print(f"activity: {report.activity_rows:,} rows")
     bad = sum(f.quarantined for f in report.files)
     if bad:
-        out.print(f"[yellow]{bad:,} records quarantined[/]: see `separ quarantine {workspace}`")
+        out.print(
+            styled(
+                f"{bad:,} records quarantined", f": see `separ quarantine {workspace}`", "yellow"
+            )
+        )
 
 
 @app.command(rich_help_panel=PANEL)

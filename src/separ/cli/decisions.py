@@ -18,6 +18,7 @@ from separ.cli.common import (
     parse_time,
     print_json,
     read_json,
+    styled,
 )
 from separ.errors import ParameterError
 
@@ -73,7 +74,7 @@ def gate(
     if as_json:
         print_json(answer.as_json())
         return
-    out.print(f"[bold]{answer.outcome}[/] (decision {answer.decision_id})")
+    out.print(styled(answer.outcome, f" (decision {answer.decision_id})"))
     for reason in answer.reasons:
         out.print(f"  - {reason}")
     if answer.discounted_reports:

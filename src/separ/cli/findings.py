@@ -3,13 +3,25 @@ dossier."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from separ.cli.common import JsonOpt, WorkspaceArg, app, asdict_of, err, key_value, out, print_json
+from separ.cli.common import (
+    JsonOpt,
+    WorkspaceArg,
+    app,
+    asdict_of,
+    err,
+    key_value,
+    out,
+    print_json,
+    styled,
+)
 from separ.errors import ParameterError
 
 PANEL = "Detection and evidence"
@@ -111,34 +123,89 @@ def explain(
     if as_json:
         print_json(result)
         return
+    print_trail(result)
+
+
+def print_trail(result: dict[str, Any]) -> None:
+    """``separ explain``'s trail as text: every id in full (wrapped, never cut), each
+    list under its heading, indented."""
     if "campaign" in result:
         c = result["campaign"]
-        out.print(f"[bold]{c['campaign_id']}[/]: {c['summary']}")
-        out.print(f"accounts ({len(c['accounts'])}): {', '.join(c['accounts'])}")
-        out.print(f"targets: {', '.join(c['targets']) or 'none'}")
-        hints = c["hints"]
-        if hints.get("affiliated_members") or hints.get("amplifies_affiliated"):
-            out.print(f"attribution hints: {hints}")
+        _indented(styled(c["campaign_id"], f": {c['summary']}"))
+        _indented(f"active {c['window'][0]} to {c['window'][1]}; score {c['score']:.3g}")
+        _listed("accounts", c["accounts"])
+        _listed("targets", c["targets"], "the accounts its members acted on")
+        _indented(f"attribution hints: {_hints(c['hints'])}")
     else:
-        count = len(result["campaigns"])
-        out.print(f"[bold]account {result['account']}[/] in {count} campaign(s)")
-        for c in result["campaigns"]:
-            out.print(f"  {c['campaign_id']}: {c['summary']}")
-    table = Table("layer", "pair", "shared", "expected", "q", "event ids", title="co-action edges")
-    for e in result["edges"]:
-        table.add_row(
-            e["layer"],
-            " ~ ".join(e["accounts"]),
-            str(e["shared"]),
-            f"{e['expected']:.3g}",
-            f"{e['q']:.2g}",
-            ", ".join(e["event_ids"]),
+        _indented(
+            styled(f"account {result['account']}", f" in {len(result['campaigns'])} campaign(s)")
         )
-    out.print(table)
-    for f in result["findings"]:
-        out.print(f"[bold]{f['finding_id']}[/]: {f['summary']}")
+        for c in result["campaigns"]:
+            _indented(styled(c["campaign_id"], f": {c['summary']}"), 2)
+    edges = result["edges"]
+    _indented(styled(f"co-action edges ({len(edges)})", ", the least likely by chance first"))
+    for e in edges:
+        a, b = e["accounts"]
+        gap = e["median_gap_s"]
+        _indented(
+            styled(
+                e["layer"],
+                f" {a} ~ {b}: {e['shared']} shared where chance predicts {e['expected']:.3g} "
+                f"(q {e['q']:.2g}" + ("" if gap is None else f", median gap {gap:.0f} s") + ")",
+            ),
+            2,
+        )
+        _indented(f"objects: {', '.join(e['objects'])}", 4)
+        _indented(f"events: {', '.join(e['event_ids'])}", 4)
+    findings = result["findings"]
+    _indented(styled(f"findings ({len(findings)})"))
+    for f in findings:
+        _indented(styled(f["finding_id"], f": {f['summary']}"), 2)
         for ev in f["evidence"]:
-            out.print(f"  {ev['what']}: {', '.join(ev['event_ids'])}")
+            _indented(f"{ev['what']}: {', '.join(ev['event_ids'])}", 4)
+
+
+def _listed(heading: str, items: list[str], note: str = "") -> None:
+    _indented(f"{heading} ({len(items)})" + (f", {note}" if note else "") + (":" if items else ""))
+    if items:
+        _indented(", ".join(items), 2)
+
+
+def _indented(text: str | Text, by: int = 0) -> None:
+    """``text`` wrapped to the terminal and indented ``by`` spaces; the style of its head
+    (``styled``) kept."""
+    plain = text.plain if isinstance(text, Text) else text
+    pad = " " * by
+    wrapped = Text(
+        textwrap.fill(
+            plain,
+            width=max(out.width, 40),
+            initial_indent=pad,
+            subsequent_indent=pad,
+            break_on_hyphens=False,
+        )
+    )
+    if isinstance(text, Text):
+        for span in text.spans:
+            wrapped.stylize(span.style, span.start + by, span.end + by)
+    out.print(wrapped, soft_wrap=True)
+
+
+def _hints(hints: dict[str, Any]) -> str:
+    """The attribution hints in words."""
+    members = hints.get("affiliated_members") or []
+    amplified = hints.get("amplifies_affiliated") or []
+    parts = [
+        f"{len(members)} member(s) on the affiliated register ({', '.join(members)})"
+        if members
+        else "no member on the affiliated register"
+    ]
+    if amplified:
+        shown = ", ".join(f"{h['account']} ({h['reposts']})" for h in amplified)
+        parts.append(f"members reposted or quoted affiliated accounts: {shown}")
+    else:
+        parts.append("no affiliated account amplified")
+    return "; ".join(parts)
 
 
 @app.command(rich_help_panel=PANEL)

@@ -87,7 +87,8 @@ def test_explain_goes_down_to_existing_event_ids(detected: Path) -> None:
             explain(ws, "no-such-thing")
 
 
-def test_cli_detect_campaigns_and_explain(scenario: Path) -> None:
+def test_cli_detect_campaigns_and_explain(scenario: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "60")  # a narrow terminal: nothing may be cut to fit
     with fresh(scenario, "cli"):
         pass
     db = str(scenario / "cli.duckdb")
@@ -107,6 +108,9 @@ def test_cli_detect_campaigns_and_explain(scenario: Path) -> None:
     for edge in edges[:5]:
         assert set(edge["event_ids"]) | set(edge["objects"]) | set(edge["accounts"]) <= words
     assert "…" not in text
+    for tables in (run_cli("campaigns", db), run_cli("status", db)):
+        assert tables.returncode == 0, tables.stderr
+        assert "…" not in tables.stdout
     assert "attribution hints: " in text
     assert "{" not in text
     # what users type is printed as typed, brackets included (no console markup)

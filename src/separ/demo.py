@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from separ.campaigns import Campaign, build_campaigns
 from separ.decisions.gate import replay, simulated_truth
@@ -103,15 +101,17 @@ def _one_notice(ws: Workspace, folder: Path) -> Path | None:
 
 
 def print_demo(result: DemoResult, console: Console) -> None:
+    from separ.cli.common import styled, table_of  # the command's own way of printing
+
     truth = result.truth
     console.rule("Separ demo: a simulated operation against activists")
     roles = truth.get("roles") or truth.get("counts", {}).get("roles", {})
     if roles:
-        t = Table("simulated accounts", "count", title="What was simulated (ground truth)")
+        t = table_of("simulated accounts", "count", title="What was simulated (ground truth)")
         for role, n in roles.items():
             t.add_row(str(role), f"{n:,}")
         console.print(t)
-    t = Table("table", "rows loaded", "activity layer", "rows", title="What was ingested")
+    t = table_of("table", "rows loaded", "activity layer", "rows", title="What was ingested")
     tables = [(k, v) for k, v in result.counts.items() if k not in ("activity", "quarantine")]
     verbs = list(result.verbs.items())
     for i in range(max(len(tables), len(verbs))):
@@ -125,14 +125,14 @@ def print_demo(result: DemoResult, console: Console) -> None:
         )
     console.print(t)
     if result.moderation:
-        t = Table("action", "automated", "count", title="The platform's moderation in the data")
+        t = table_of("action", "automated", "count", title="The platform's moderation in the data")
         for action, auto, n in result.moderation:
             t.add_row(action, "yes" if auto else "no", f"{n:,}")
         console.print(t)
     quarantined = result.counts.get("quarantine", 0)
     console.print(f"quarantined records: {quarantined:,}")
     title = f"{len(result.campaigns)} campaigns (from {len(result.findings)} findings)"
-    t = Table("campaign", "accounts", "what happened", title=title)
+    t = table_of("campaign", "accounts", "what happened", title=title)
     for c in result.campaigns:
         t.add_row(c.campaign_id, str(len(c.accounts)), c.summary)
     console.print(t)
@@ -140,11 +140,7 @@ def print_demo(result: DemoResult, console: Console) -> None:
         first = result.campaigns[0].campaign_id
         console.print(f"evidence trail of a campaign: separ explain {result.workspace} {first}")
     if result.replay:
-        console.print(
-            Text.assemble(
-                ("the moderation replayed through the gate:", "bold"), f" {result.replay}"
-            )
-        )
+        console.print(styled("the moderation replayed through the gate:", f" {result.replay}"))
     if result.transparency:
         console.print(f"transparency report: {result.transparency}")
     if result.notice:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from separ.cli.common import (
     AlphaOpt,
@@ -20,6 +19,7 @@ from separ.cli.common import (
     print_json,
     print_summaries,
     read_json,
+    table_of,
 )
 
 PANEL = "Accountability"
@@ -189,7 +189,7 @@ def rabat_show(
     if as_json:
         print_json([a.as_json() for a in found])
         return
-    table = Table(
+    table = table_of(
         "assessment", "action", "outcome", "assessor", "when", title=f"{len(found)} assessments"
     )
     for a in found:

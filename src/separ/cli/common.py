@@ -21,6 +21,7 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
+from rich.table import Table
 from rich.text import Text
 
 from separ.errors import ParameterError
@@ -46,6 +47,15 @@ err = Console(stderr=True, markup=False)
 def styled(head: str, rest: str = "", style: str = "bold") -> Text:
     """``head`` in ``style``, then ``rest`` as it is."""
     return Text.assemble((head, style), rest)
+
+
+def table_of(*headers: str, **options: Any) -> Table:
+    """A Rich table whose cells fold a long id, path or name onto the next line instead
+    of cutting it to "…" (``options`` as for ``Table``)."""
+    grid = Table(**options)
+    for header in headers:
+        grid.add_column(header, overflow="fold")
+    return grid
 
 
 def group(name: str, help: str, panel: str) -> typer.Typer:

@@ -7,9 +7,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from separ.cli.common import WorkspaceArg, app, bytes_progress, cells, key_value, out, styled
+from separ.cli.common import (
+    WorkspaceArg,
+    app,
+    bytes_progress,
+    cells,
+    key_value,
+    out,
+    styled,
+    table_of,
+)
 
 PANEL = "Data"
 
@@ -51,9 +59,9 @@ def ingest(
         if created:  # a failed first ingest leaves no empty workspace behind
             remove_workspace(workspace)
         raise
-    table = Table(title=f"ingested into {workspace}")
+    table = table_of(title=f"ingested into {workspace}")
     for col in ("file", "records", "loaded", "unchanged", "merged", "quarantined"):
-        table.add_column(col, justify="left" if col == "file" else "right")
+        table.add_column(col, justify="left" if col == "file" else "right", overflow="fold")
     for f in report.files:
         if f.skipped:
             table.add_row(f.source, "-", "-", "-", "-", f"skipped: {f.skipped}")
@@ -90,7 +98,7 @@ def formats() -> None:
     """
     from separ.ingest import IMPORTERS, options_of
 
-    table = Table("format", "what it reads", "options (--option KEY=VALUE)")
+    table = table_of("format", "what it reads", "options (--option KEY=VALUE)")
     for name, cls in sorted(IMPORTERS.items()):
         table.add_row(name, cls.description, ", ".join(options_of(cls)))
     out.print(table)
@@ -112,12 +120,14 @@ def status(workspace: WorkspaceArg) -> None:
         )
         version = ws.schema_version
     out.print(f"workspace {workspace} (schema version {version})")
-    table = Table("table", "rows")
+    table = table_of("table", "rows")
     for name, n in counts.items():
         table.add_row(name, f"{n:,}")
     out.print(table)
     if log:
-        t = Table("id", "source", "format", "read", "loaded", "unchanged", "quarantined", "status")
+        t = table_of(
+            "id", "source", "format", "read", "loaded", "unchanged", "quarantined", "status"
+        )
         for row in log:
             t.add_row(*cells(row))
         out.print(t)
@@ -143,7 +153,7 @@ def quarantine(
             params,
         )
         total = ws.sql(f"SELECT count(*) FROM quarantine {where}", params)[0][0]
-    table = Table("file", "line", "table", "reason", title=f"{total:,} quarantined records")
+    table = table_of("file", "line", "table", "reason", title=f"{total:,} quarantined records")
     for row in rows:
         table.add_row(*cells(row))
     out.print(table)
@@ -187,7 +197,7 @@ def simulate(
     from separ.simulate import simulate as run
 
     summary = run(scenario, seed=seed, scale=scale, out=output, fmt=fmt)
-    table = Table("table", "rows", title=f"scenario {scenario}, seed {seed}, scale {scale:g}")
+    table = table_of("table", "rows", title=f"scenario {scenario}, seed {seed}, scale {scale:g}")
     for name, n in summary.counts.items():
         table.add_row(name, f"{n:,}")
     out.print(table)

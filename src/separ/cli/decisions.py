@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from separ.cli.common import (
     JsonOpt,
@@ -19,6 +18,7 @@ from separ.cli.common import (
     print_json,
     read_json,
     styled,
+    table_of,
 )
 from separ.errors import ParameterError
 
@@ -229,7 +229,7 @@ def appeal_list(
     if as_json:
         print_json([asdict_of(a) for a in found])
         return
-    table = Table(
+    table = table_of(
         "appeal", "action", "account", "filed", "status", "hours", title=f"{len(found)} appeals"
     )
     for a in found:

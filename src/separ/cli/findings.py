@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from separ.cli.common import (
@@ -21,6 +20,7 @@ from separ.cli.common import (
     out,
     print_json,
     styled,
+    table_of,
 )
 from separ.errors import ParameterError
 
@@ -67,7 +67,7 @@ def detect(
         print_json([f.as_json() for f in findings])
         return
     title = f"{len(findings)} findings"
-    table = Table("finding", "accounts", "score", "what happened", title=title)
+    table = table_of("finding", "accounts", "score", "what happened", title=title)
     for f in findings:
         table.add_row(f.finding_id, str(len(f.accounts)), f"{f.score:.3f}", f.summary)
     out.print(table)
@@ -96,7 +96,7 @@ def campaigns(
         "layers: co-action edges of each layer inside the campaign, and findings of "
         "other detectors that tie its members"
     )
-    table = Table(
+    table = table_of(
         "campaign", "accounts", "targets", "layers", "what happened", title=title, caption=caption
     )
     for c in found:
@@ -233,7 +233,7 @@ def signals(
                 print_json({"summary": why.summary, **asdict_of(why)})
                 return
             out.print(why.summary)
-            table = Table("feature", "value", "weight", "contribution", title="terms")
+            table = table_of("feature", "value", "weight", "contribution", title="terms")
             for c in why.contributions:
                 table.add_row(c.feature, c.shown, f"{c.weight:+.3f}", f"{c.contribution:+.3f}")
             out.print(table)
@@ -243,7 +243,7 @@ def signals(
     if as_json:
         print_json(rows)
         return
-    table = Table("account", "score", "top terms", title=f"{scores.num_rows:,} accounts scored")
+    table = table_of("account", "score", "top terms", title=f"{scores.num_rows:,} accounts scored")
     for r in rows:
         terms = ", ".join(f"{t['feature']} {t['contribution']:+.2f}" for t in r["top"] or [])
         table.add_row(str(r["account_id"]), f"{r['score']:.3f}", terms)

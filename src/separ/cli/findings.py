@@ -123,10 +123,10 @@ def explain(
     if as_json:
         print_json(result)
         return
-    print_trail(result)
+    _print_trail(result)
 
 
-def print_trail(result: dict[str, Any]) -> None:
+def _print_trail(result: dict[str, Any]) -> None:
     """``separ explain``'s trail as text: every id in full (wrapped, never cut), each
     list under its heading, indented."""
     if "campaign" in result:

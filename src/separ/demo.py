@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
 from separ.campaigns import Campaign, build_campaigns
 from separ.decisions.gate import replay, simulated_truth
 from separ.decisions.notices import write_notice
@@ -98,54 +96,3 @@ def _one_notice(ws: Workspace, folder: Path) -> Path | None:
     path = folder / "notice-fa.html"
     path.write_text(write_notice(ws, str(rows[0][0]), "fa").html(), encoding="utf-8")
     return path
-
-
-def print_demo(result: DemoResult, console: Console) -> None:
-    from separ.cli.common import styled, table_of  # the command's own way of printing
-
-    truth = result.truth
-    console.rule("Separ demo: a simulated operation against activists")
-    roles = truth.get("roles") or truth.get("counts", {}).get("roles", {})
-    if roles:
-        t = table_of("simulated accounts", "count", title="What was simulated (ground truth)")
-        for role, n in roles.items():
-            t.add_row(str(role), f"{n:,}")
-        console.print(t)
-    t = table_of("table", "rows loaded", "activity layer", "rows", title="What was ingested")
-    tables = [(k, v) for k, v in result.counts.items() if k not in ("activity", "quarantine")]
-    verbs = list(result.verbs.items())
-    for i in range(max(len(tables), len(verbs))):
-        a = tables[i] if i < len(tables) else ("", "")
-        b = verbs[i] if i < len(verbs) else ("", "")
-        t.add_row(
-            str(a[0]),
-            f"{a[1]:,}" if a[1] != "" else "",
-            str(b[0]),
-            f"{b[1]:,}" if b[1] != "" else "",
-        )
-    console.print(t)
-    if result.moderation:
-        t = table_of("action", "automated", "count", title="The platform's moderation in the data")
-        for action, auto, n in result.moderation:
-            t.add_row(action, "yes" if auto else "no", f"{n:,}")
-        console.print(t)
-    quarantined = result.counts.get("quarantine", 0)
-    console.print(f"quarantined records: {quarantined:,}")
-    title = f"{len(result.campaigns)} campaigns (from {len(result.findings)} findings)"
-    t = table_of("campaign", "accounts", "what happened", title=title)
-    for c in result.campaigns:
-        t.add_row(c.campaign_id, str(len(c.accounts)), c.summary)
-    console.print(t)
-    if result.campaigns:
-        first = result.campaigns[0].campaign_id
-        console.print(f"evidence trail of a campaign: separ explain {result.workspace} {first}")
-    if result.replay:
-        console.print(styled("the moderation replayed through the gate:", f" {result.replay}"))
-    if result.transparency:
-        console.print(f"transparency report: {result.transparency}")
-    if result.notice:
-        console.print(f"a notice (Persian): {result.notice}")
-    if result.dossier:
-        console.print(f"dossier of the most-attacked target: {result.dossier}")
-    console.print(f"simulated data (native format + truth/): {result.data}")
-    console.print(f"workspace: {result.workspace}  (try: separ status {result.workspace})")

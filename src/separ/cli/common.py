@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
@@ -49,12 +49,13 @@ def styled(head: str, rest: str = "", style: str = "bold") -> Text:
     return Text.assemble((head, style), rest)
 
 
-def table_of(*headers: str, **options: Any) -> Table:
+def table_of(*headers: str, right: Collection[str] = (), **options: Any) -> Table:
     """A Rich table whose cells fold a long id, path or name onto the next line instead
-    of cutting it to "…" (``options`` as for ``Table``)."""
+    of cutting it to "…"; the columns named in ``right`` are right-aligned (``options``
+    as for ``Table``)."""
     grid = Table(**options)
     for header in headers:
-        grid.add_column(header, overflow="fold")
+        grid.add_column(header, overflow="fold", justify="right" if header in right else "left")
     return grid
 
 

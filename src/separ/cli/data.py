@@ -4,7 +4,7 @@ simulate, demo."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,6 +18,9 @@ from separ.cli.common import (
     styled,
     table_of,
 )
+
+if TYPE_CHECKING:
+    from separ.demo import DemoResult
 
 PANEL = "Data"
 
@@ -59,9 +62,8 @@ def ingest(
         if created:  # a failed first ingest leaves no empty workspace behind
             remove_workspace(workspace)
         raise
-    table = table_of(title=f"ingested into {workspace}")
-    for col in ("file", "records", "loaded", "unchanged", "merged", "quarantined"):
-        table.add_column(col, justify="left" if col == "file" else "right", overflow="fold")
+    counts = ("records", "loaded", "unchanged", "merged", "quarantined")
+    table = table_of("file", *counts, right=counts, title=f"ingested into {workspace}")
     for f in report.files:
         if f.skipped:
             table.add_row(f.source, "-", "-", "-", "-", f"skipped: {f.skipped}")
@@ -222,6 +224,55 @@ def demo(
 
     Example: `separ demo -o separ-demo/`
     """
-    from separ.demo import print_demo, run_demo
+    from separ.demo import run_demo
 
-    print_demo(run_demo(output, scale=scale, seed=seed), out)
+    _print_demo(run_demo(output, scale=scale, seed=seed))
+
+
+def _print_demo(result: DemoResult) -> None:
+    truth = result.truth
+    out.rule("Separ demo: a simulated operation against activists")
+    roles = truth.get("roles") or truth.get("counts", {}).get("roles", {})
+    if roles:
+        t = table_of("simulated accounts", "count", title="What was simulated (ground truth)")
+        for role, n in roles.items():
+            t.add_row(str(role), f"{n:,}")
+        out.print(t)
+    t = table_of("table", "rows loaded", "activity layer", "rows", title="What was ingested")
+    tables = [(k, v) for k, v in result.counts.items() if k not in ("activity", "quarantine")]
+    verbs = list(result.verbs.items())
+    for i in range(max(len(tables), len(verbs))):
+        a = tables[i] if i < len(tables) else ("", "")
+        b = verbs[i] if i < len(verbs) else ("", "")
+        t.add_row(
+            str(a[0]),
+            f"{a[1]:,}" if a[1] != "" else "",
+            str(b[0]),
+            f"{b[1]:,}" if b[1] != "" else "",
+        )
+    out.print(t)
+    if result.moderation:
+        t = table_of("action", "automated", "count", title="The platform's moderation in the data")
+        for action, auto, n in result.moderation:
+            t.add_row(action, "yes" if auto else "no", f"{n:,}")
+        out.print(t)
+    quarantined = result.counts.get("quarantine", 0)
+    out.print(f"quarantined records: {quarantined:,}")
+    title = f"{len(result.campaigns)} campaigns (from {len(result.findings)} findings)"
+    t = table_of("campaign", "accounts", "what happened", title=title)
+    for c in result.campaigns:
+        t.add_row(c.campaign_id, str(len(c.accounts)), c.summary)
+    out.print(t)
+    if result.campaigns:
+        first = result.campaigns[0].campaign_id
+        out.print(f"evidence trail of a campaign: separ explain {result.workspace} {first}")
+    if result.replay:
+        out.print(styled("the moderation replayed through the gate:", f" {result.replay}"))
+    if result.transparency:
+        out.print(f"transparency report: {result.transparency}")
+    if result.notice:
+        out.print(f"a notice (Persian): {result.notice}")
+    if result.dossier:
+        out.print(f"dossier of the most-attacked target: {result.dossier}")
+    out.print(f"simulated data (native format + truth/): {result.data}")
+    out.print(f"workspace: {result.workspace}  (try: separ status {result.workspace})")

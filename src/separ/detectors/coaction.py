@@ -218,7 +218,8 @@ def _group_evidence(
 ) -> tuple[list[list[str]], list[list[tuple[str, list[str]]]]]:
     """For each group of accounts tied by strong ``verb`` edges: the objects its edges
     share (sorted), and each of them with the group's event ids on it (sorted, from
-    ``_acts``), most acted-on first. Two queries for all groups."""
+    ``_acts``), most acted-on first. Both accounts of an edge act on each of its objects
+    (``_pairs`` comes from ``_acts``), so a group's objects are those its rows name."""
     con = ws.con
     con.register(
         "_group_accounts",
@@ -244,16 +245,13 @@ def _group_evidence(
             JOIN _group_objects o ON o.object = a.object AND o.g = c.g
             ORDER BY o.g, a.object, a.event_id"""
         )
-        pairs = ws.sql("SELECT g, object FROM _group_objects ORDER BY g, object")
     finally:
         con.unregister("_group_accounts")
         con.execute("DROP TABLE IF EXISTS _group_objects")
-    objects: list[list[str]] = [[] for _ in accounts]
-    for g, obj in pairs:
-        objects[g].append(obj)
     acted: list[list[tuple[str, list[str]]]] = [[] for _ in accounts]
     for (g, obj), group in groupby(rows, key=lambda r: (r[0], r[1])):
         acted[g].append((obj, [r[2] for r in group]))
+    objects = [[obj for obj, _ in items] for items in acted]  # in object order
     for items in acted:
         items.sort(key=lambda item: (-len(item[1]), item[0]))
     return objects, acted
@@ -417,10 +415,10 @@ def _store_kept(ws: Workspace, verb: str, strong_at: int) -> None:
 
     The lists are cut from sorted scans in Arrow, ``EVIDENCE_ROWS`` pair rows at a time:
     DuckDB's ordered list aggregates took about twice as long (10.6–11.3 s against
-    5.7–7.5 s for the 260,512 repost edges of 10M simulated events). A pair meets on an object at most once
-    in ``_pairs`` (``_acts`` holds one action per account and object), so its objects are
-    distinct; one event can stand behind several objects (a post's hashtags), so events
-    are de-duplicated."""
+    5.7–7.5 s for the 260,512 repost edges of 10M simulated events). A pair meets on an
+    object at most once in ``_pairs`` (``_acts`` holds one action per account and
+    object), so its objects are distinct; one event can stand behind several objects (a
+    post's hashtags), so events are de-duplicated."""
     con = ws.con
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _kept_pairs AS

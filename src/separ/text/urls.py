@@ -170,7 +170,7 @@ def url_domain(url: str) -> str:
     >>> url_domain("https://WWW.BBC.co.uk:8080/persian")
     'bbc.co.uk'
     """
-    return _split(url, _NO_EXTRA)[1].removeprefix("www.")
+    return url_and_domain(url)[1]
 
 
 def url_and_domain(url: str) -> tuple[str, str]:
